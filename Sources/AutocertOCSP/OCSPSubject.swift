@@ -1,0 +1,87 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// A certificate and its issuer, prepared once for OCSP requests and verification.
+///
+/// Holds what RFC 6960 §4.1.1 hashes (the issuer's DN and key as encoded) and the
+/// certificate's serial as encoded, so that building CertIDs and verifying responses
+/// does no re-encoding.
+public struct OCSPSubject: Sendable {
+    /// The certificate whose status is asked.
+    public let certificate: Certificate
+    /// The certificate that issued it (and that signs, or delegates signing of, its OCSP).
+    public let issuer: Certificate
+
+    let certificateFields: OCSPCertificateFields
+    let issuerFields: OCSPCertificateFields
+    /// SHA-1 of the issuer's subjectPublicKey: the ResponderID byKey form (RFC 6960 §4.2.1).
+    let issuerKeySHA1: [UInt8]
+
+    /// Prepares `certificate` and `issuer`.
+    ///
+    /// - Throws: ``OCSPError/Code/issuerMismatch`` when the certificate's issuer name is
+    ///   not the issuer's subject name, or its signature does not verify with the issuer's key.
+    public init(certificate: Certificate, issuer: Certificate) throws(OCSPError) {
+        do {
+            self.certificateFields = try OCSPCertificateFields(der: certificate.derBytes)
+            self.issuerFields = try OCSPCertificateFields(der: issuer.derBytes)
+        } catch {
+            throw OCSPError(.invalidCertificate, "the certificate or issuer could not be read (\(error))")
+        }
+        guard certificateFields.issuerName == issuerFields.subjectName,
+              issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
+        else {
+            throw OCSPError(.issuerMismatch, "'\(issuer.subject)' did not issue '\(certificate.subject)'; pass the certificate that signed it as the issuer")
+        }
+        self.certificate = certificate
+        self.issuer = issuer
+        self.issuerKeySHA1 = OCSPHashAlgorithm.sha1.hash(issuerFields.subjectPublicKey)
+    }
+
+    /// Prepares the first certificate of `pem` with the issuer that follows it, or with
+    /// `issuerPEM` when given.
+    public init(pem: String, issuerPEM: String? = nil) throws(OCSPError) {
+        let chain = try Self.certificates(inPEM: pem)
+        let issuers = try issuerPEM.map { pem throws(OCSPError) in try Self.certificates(inPEM: pem) } ?? Array(chain.dropFirst())
+        guard let certificate = chain.first else {
+            throw OCSPError(.invalidCertificate, "no CERTIFICATE block in the PEM")
+        }
+        guard let issuer = issuers.first else {
+            throw OCSPError(.invalidCertificate, "no issuer: put the issuer after the certificate in the same PEM, or pass it separately")
+        }
+        try self.init(certificate: certificate, issuer: issuer)
+    }
+
+    /// Every CERTIFICATE in `pem`, in order.
+    public static func certificates(inPEM pem: String) throws(OCSPError) -> [Certificate] {
+        do {
+            return try PEMDocument.parseMultiple(pemString: pem)
+                .filter { $0.discriminator == "CERTIFICATE" }
+                .map { try Certificate(derEncoded: $0.derBytes) }
+        } catch {
+            throw OCSPError(.invalidCertificate, "the PEM does not hold readable certificates (\(error))")
+        }
+    }
+
+    /// The responder URLs the certificate names (AIA id-ad-ocsp).
+    public var responderURLs: [String] { certificate.ocspResponderURLs }
+
+    /// The CertID for this certificate with `hash` (RFC 6960 §4.1.1).
+    public func certID(hash: OCSPHashAlgorithm = .sha1) -> OCSPCertID {
+        OCSPCertID(
+            hashAlgorithm: hash.algorithmIdentifier,
+            issuerNameHash: hash.hash(issuerFields.subjectName)[...],
+            issuerKeyHash: hash.hash(issuerFields.subjectPublicKey)[...],
+            serialNumber: certificateFields.serialNumber
+        )
+    }
+
+    /// An unsigned request for this certificate (RFC 5019 §2.1: one CertID, no signature),
+    /// with a nonce extension (RFC 8954) when `nonce` is given.
+    public func request(hash: OCSPHashAlgorithm = .sha1, nonce: [UInt8]? = nil) -> OCSPRequest {
+        let single = OCSPSingleRequest(certID: certID(hash: hash))
+        let extensions = nonce.map { [OCSPExtension.nonce($0)] }
+        return OCSPRequest(tbsRequest: OCSPTBSRequest(requestList: [single], requestExtensions: extensions))
+    }
+}

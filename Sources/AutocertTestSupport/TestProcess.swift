@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+
+/// A child process started by a test (a responder, Pebble, a TLS client), stopped by its PID.
+public final class TestProcess: Sendable {
+    private let process: Process
+    private let output = Mutex<[UInt8]>([])
+    public let commandLine: String
+
+    /// The process ID, for `kill`.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Starts `executable` (a path, or a name looked up in PATH) with `arguments`.
+    /// Standard output and error are collected together; read them with ``outputText``.
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        currentDirectory: String? = nil,
+        stdin: String? = nil
+    ) throws {
+        let path = executable.contains("/") ? executable : try TestProcess.which(executable)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let input = Pipe()
+        process.standardInput = input
+        self.process = process
+        self.commandLine = ([path] + arguments).joined(separator: " ")
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            if !data.isEmpty { self?.output.withLock { $0.append(contentsOf: data) } }
+        }
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+    }
+
+    /// Everything the process printed so far.
+    public var outputText: String { output.withLock { String(decoding: $0, as: UTF8.self) } }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// The exit status, once it has exited.
+    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+
+    /// Waits (bounded) for the process to exit and returns its status.
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        try await Poll.until("\(commandLine) to exit", timeout: timeout, interval: .milliseconds(10)) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Stops the process by its PID (SIGTERM, then SIGKILL after a bounded wait).
+    public func stop() async {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        if (try? await waitForExit(timeout: .seconds(5))) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = try? await waitForExit(timeout: .seconds(5))
+        }
+    }
+
+    /// Runs a command to completion (bounded) and returns its status and output.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        stdin: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
+        let child = try TestProcess(executable, arguments, environment: environment, stdin: stdin)
+        do {
+            let status = try await child.waitForExit(timeout: timeout)
+            // Let the readability handler drain the pipe.
+            try? await Task.sleep(for: .milliseconds(20))
+            return (status, child.outputText)
+        } catch {
+            await child.stop()
+            throw error
+        }
+    }
+
+    /// The full path of `name` in PATH.
+    public static func which(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestSupportError("'\(name)' is not installed; run scripts/install-deps.sh")
+    }
+}
