@@ -70,6 +70,7 @@ let package = Package(
                 "AutocertOCSP",
                 "AutocertHTTP",
                 "AutocertTestSupport",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -15,6 +15,8 @@ struct OCSPCertificateFields: Sendable {
     let subjectName: ArraySlice<UInt8>
     /// The contents of subjectPublicKey (the BIT STRING without tag, length and unused-bits octet).
     let subjectPublicKey: ArraySlice<UInt8>
+    /// The DER of the whole SubjectPublicKeyInfo.
+    let subjectPublicKeyInfo: ArraySlice<UInt8>
 
     /// Reads the fields of `der`, a DER Certificate (RFC 5280 §4.1).
     init(der: [UInt8]) throws {
@@ -41,13 +43,15 @@ struct OCSPCertificateFields: Sendable {
                     serialNumber: serial.content.primitiveBytes ?? [],
                     issuerName: issuer.encodedBytes,
                     subjectName: subject.encodedBytes,
-                    subjectPublicKey: key
+                    subjectPublicKey: key,
+                    subjectPublicKeyInfo: spki.encodedBytes
                 )
             }
         }
     }
 
-    private init(serialNumber: ArraySlice<UInt8>, issuerName: ArraySlice<UInt8>, subjectName: ArraySlice<UInt8>, subjectPublicKey: ArraySlice<UInt8>) {
+    private init(serialNumber: ArraySlice<UInt8>, issuerName: ArraySlice<UInt8>, subjectName: ArraySlice<UInt8>, subjectPublicKey: ArraySlice<UInt8>, subjectPublicKeyInfo: ArraySlice<UInt8>) {
+        self.subjectPublicKeyInfo = subjectPublicKeyInfo
         self.serialNumber = serialNumber
         self.issuerName = issuerName
         self.subjectName = subjectName

@@ -112,9 +112,9 @@ public enum OCSPCertStatus: DERParseable, DERSerializable, Hashable, Sendable {
     public func serialize(into coder: inout DER.Serializer) throws {
         switch self {
         case .good:
-            try coder.serialize(ASN1Null(), explicitlyTaggedWithIdentifier: Self.goodTag)
+            try ASN1Null().serialize(into: &coder, withIdentifier: Self.goodTag)
         case .unknown:
-            try coder.serialize(ASN1Null(), explicitlyTaggedWithIdentifier: Self.unknownTag)
+            try ASN1Null().serialize(into: &coder, withIdentifier: Self.unknownTag)
         case .revoked(let time, let reason):
             try coder.appendConstructedNode(identifier: Self.revokedTag) { coder in
                 try coder.serialize(time)

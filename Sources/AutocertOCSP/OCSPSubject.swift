@@ -10,8 +10,14 @@ import X509
 public struct OCSPSubject: Sendable {
     /// The certificate whose status is asked.
     public let certificate: Certificate
-    /// The certificate that issued it (and that signs, or delegates signing of, its OCSP).
-    public let issuer: Certificate
+    /// The DER of the certificate that issued it (and that signs, or delegates signing of,
+    /// its OCSP). Only its name and key are used: as the anchor of this check, its own
+    /// signature is not examined, so an old root signed with MD5 still works as an issuer.
+    public let issuerDER: [UInt8]
+    /// The issuer's public key.
+    public let issuerPublicKey: Certificate.PublicKey
+    /// The issuer's subject name, for messages.
+    public let issuerName: String
 
     let certificateFields: OCSPCertificateFields
     let issuerFields: OCSPCertificateFields
@@ -23,42 +29,53 @@ public struct OCSPSubject: Sendable {
     /// - Throws: ``OCSPError/Code/issuerMismatch`` when the certificate's issuer name is
     ///   not the issuer's subject name, or its signature does not verify with the issuer's key.
     public init(certificate: Certificate, issuer: Certificate) throws(OCSPError) {
+        try self.init(certificate: certificate, issuerDER: issuer.derBytes)
+    }
+
+    /// Prepares `certificate` with its issuer given as DER.
+    public init(certificate: Certificate, issuerDER: [UInt8]) throws(OCSPError) {
         do {
             self.certificateFields = try OCSPCertificateFields(der: certificate.derBytes)
-            self.issuerFields = try OCSPCertificateFields(der: issuer.derBytes)
+            self.issuerFields = try OCSPCertificateFields(der: issuerDER)
+            self.issuerPublicKey = try Certificate.PublicKey(derEncoded: Array(issuerFields.subjectPublicKeyInfo))
         } catch {
             throw OCSPError(.invalidCertificate, "the certificate or issuer could not be read (\(error))")
         }
+        self.issuerName = (try? DistinguishedName(derEncoded: Array(issuerFields.subjectName))).map(String.init(describing:)) ?? "the issuer"
         guard certificateFields.issuerName == issuerFields.subjectName,
-              issuer.publicKey.isValidSignature(certificate.signature, for: certificate)
+              issuerPublicKey.isValidSignature(certificate.signature, for: certificate)
         else {
-            throw OCSPError(.issuerMismatch, "'\(issuer.subject)' did not issue '\(certificate.subject)'; pass the certificate that signed it as the issuer")
+            throw OCSPError(.issuerMismatch, "'\(issuerName)' did not issue '\(certificate.subject)'; pass the certificate that signed it as the issuer")
         }
         self.certificate = certificate
-        self.issuer = issuer
+        self.issuerDER = issuerDER
         self.issuerKeySHA1 = OCSPHashAlgorithm.sha1.hash(issuerFields.subjectPublicKey)
     }
 
     /// Prepares the first certificate of `pem` with the issuer that follows it, or with
-    /// `issuerPEM` when given.
+    /// the first certificate of `issuerPEM` when given.
     public init(pem: String, issuerPEM: String? = nil) throws(OCSPError) {
-        let chain = try Self.certificates(inPEM: pem)
-        let issuers = try issuerPEM.map { pem throws(OCSPError) in try Self.certificates(inPEM: pem) } ?? Array(chain.dropFirst())
-        guard let certificate = chain.first else {
+        let chain = try Self.certificateDERs(inPEM: pem)
+        let issuers = try issuerPEM.map { pem throws(OCSPError) in try Self.certificateDERs(inPEM: pem) } ?? Array(chain.dropFirst())
+        guard let first = chain.first else {
             throw OCSPError(.invalidCertificate, "no CERTIFICATE block in the PEM")
         }
         guard let issuer = issuers.first else {
             throw OCSPError(.invalidCertificate, "no issuer: put the issuer after the certificate in the same PEM, or pass it separately")
         }
-        try self.init(certificate: certificate, issuer: issuer)
+        let certificate: Certificate
+        do { certificate = try Certificate(derEncoded: first) } catch {
+            throw OCSPError(.invalidCertificate, "the certificate could not be read (\(error))")
+        }
+        try self.init(certificate: certificate, issuerDER: issuer)
     }
 
-    /// Every CERTIFICATE in `pem`, in order.
-    public static func certificates(inPEM pem: String) throws(OCSPError) -> [Certificate] {
+    /// The DER of every CERTIFICATE block in `pem`, in order.
+    public static func certificateDERs(inPEM pem: String) throws(OCSPError) -> [[UInt8]] {
         do {
             return try PEMDocument.parseMultiple(pemString: pem)
                 .filter { $0.discriminator == "CERTIFICATE" }
-                .map { try Certificate(derEncoded: $0.derBytes) }
+                .map(\.derBytes)
         } catch {
             throw OCSPError(.invalidCertificate, "the PEM does not hold readable certificates (\(error))")
         }

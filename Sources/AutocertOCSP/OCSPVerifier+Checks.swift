@@ -15,7 +15,7 @@ extension OCSPVerifier {
         }
         guard let first = matches.first else {
             let count = data.responses.count
-            throw OCSPError(.noMatchingResponse, "none of the \(count) SingleResponse(s) is for serial \(hex(subject.certificateFields.serialNumber)) of '\(subject.issuer.subject)'; the responder answered for another certificate")
+            throw OCSPError(.noMatchingResponse, "none of the \(count) SingleResponse(s) is for serial \(hex(subject.certificateFields.serialNumber)) of '\(subject.issuerName)'; the responder answered for another certificate")
         }
         func severity(_ status: OCSPCertStatus) -> Int {
             switch status {

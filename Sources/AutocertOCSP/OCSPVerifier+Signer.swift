@@ -19,7 +19,7 @@ extension OCSPVerifier {
     func identifySigner(_ basic: OCSPBasicResponse, producedAt: Date) throws(OCSPError) -> IdentifiedSigner {
         let responderID = basic.responseData.responderID
         if names(responderID, subjectName: subject.issuerFields.subjectName, keySHA1: subject.issuerKeySHA1) {
-            return IdentifiedSigner(key: subject.issuer.publicKey, answer: .issuer)
+            return IdentifiedSigner(key: subject.issuerPublicKey, answer: .issuer)
         }
         var rejections: [String] = []
         for der in basic.certificates ?? [] {
@@ -39,15 +39,15 @@ extension OCSPVerifier {
         let why = rejections.isEmpty
             ? "no certificate matching the ResponderID was found (neither the issuer nor one in the response)"
             : rejections.joined(separator: "; ")
-        throw OCSPError(.unauthorizedSigner, "the response is not signed by '\(subject.issuer.subject)' or a responder it authorised: \(why) (RFC 6960 §4.2.2.2)")
+        throw OCSPError(.unauthorizedSigner, "the response is not signed by '\(subject.issuerName)' or a responder it authorised: \(why) (RFC 6960 §4.2.2.2)")
     }
 
     /// Why `candidate` may not sign for the issuer, or nil when it may (RFC 6960 §4.2.2.2).
     private func delegationProblem(_ candidate: Certificate, fields: OCSPCertificateFields, producedAt: Date) -> String? {
         guard fields.issuerName == subject.issuerFields.subjectName,
-              subject.issuer.publicKey.isValidSignature(candidate.signature, for: candidate)
+              subject.issuerPublicKey.isValidSignature(candidate.signature, for: candidate)
         else {
-            return "the delegated responder '\(candidate.subject)' was not issued by '\(subject.issuer.subject)'"
+            return "the delegated responder '\(candidate.subject)' was not issued by '\(subject.issuerName)'"
         }
         let usages = (try? candidate.extensions.extendedKeyUsage) ?? nil
         guard let usages, usages.contains(.ocspSigning) else {

@@ -58,11 +58,14 @@ public final class TestProcess: Sendable {
         return process.terminationStatus
     }
 
-    /// Stops the process by its PID (SIGTERM, then SIGKILL after a bounded wait).
-    public func stop() async {
+    /// Stops the process by its PID: SIGTERM, then SIGKILL once `grace` has passed.
+    ///
+    /// A child may inherit a signal mask that blocks SIGTERM (the test runner's threads
+    /// block it), so the grace period is short by default.
+    public func stop(grace: Duration = .seconds(1)) async {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        if (try? await waitForExit(timeout: .seconds(5))) == nil {
+        if (try? await waitForExit(timeout: grace)) == nil {
             kill(process.processIdentifier, SIGKILL)
             _ = try? await waitForExit(timeout: .seconds(5))
         }
@@ -91,7 +94,7 @@ public final class TestProcess: Sendable {
     /// The full path of `name` in PATH.
     public static func which(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+        for directory in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
             let candidate = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

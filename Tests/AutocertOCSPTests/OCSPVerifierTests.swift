@@ -1,0 +1,220 @@
+import AutocertOCSP
+import Crypto
+import Foundation
+import SwiftASN1
+import Testing
+import X509
+
+/// Each RFC 6960 verification rule, broken one at a time on responses signed in-process.
+@Suite("OCSPVerifier rules")
+struct OCSPVerifierTests {
+    let authority: TestAuthority
+    let subject: OCSPSubject
+    let verifier: OCSPVerifier
+
+    init() throws {
+        authority = try TestAuthority()
+        let leaf = try authority.issue("leaf.test")
+        subject = try OCSPSubject(certificate: leaf.certificate, issuer: authority.certificate)
+        verifier = OCSPVerifier(subject: subject)
+    }
+
+    private func builder() -> ResponseBuilder { ResponseBuilder(subject: subject, authority: authority) }
+
+    private func expectError(_ code: OCSPError.Code, _ der: [UInt8], policy: OCSPVerificationPolicy = .init(), sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(throws: OCSPError.self, sourceLocation: sourceLocation) {
+            do { _ = try verifier.verify(der, policy: policy) } catch let error as OCSPError {
+                #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+                throw error
+            }
+        }
+    }
+
+    @Test func issuerSignedGoodByKeyVerifies() throws {
+        let answer = try verifier.verify(try builder().build())
+        #expect(answer.status == .good)
+        #expect(answer.signer == .issuer)
+        #expect(answer.nextUpdate != nil)
+    }
+
+    @Test func issuerSignedByNameVerifies() throws {
+        var response = builder()
+        response.responderID = try ResponseBuilder.byName(authority.certificate)
+        #expect(try verifier.verify(response.build()).status == .good)
+    }
+
+    /// Some peers wrongly reject this; RFC 6960 allows any certs to be included.
+    @Test func issuerSignedWithItsOwnCertificateEmbeddedVerifies() throws {
+        var response = builder()
+        response.certificates = [authority.certificate]
+        #expect(try verifier.verify(response.build()).signer == .issuer)
+    }
+
+    @Test func delegatedResponderWithOCSPSigningVerifies() throws {
+        let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        response.certificates = [delegate.certificate]
+        guard case .delegated = try verifier.verify(response.build()).signer else {
+            Issue.record("expected a delegated signer")
+            return
+        }
+    }
+
+    @Test func delegateWithoutOCSPSigningIsUnauthorized() throws {
+        let delegate = try authority.issue("server", ocspURL: nil, ocspSigning: false)
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        response.certificates = [delegate.certificate]
+        expectError(.unauthorizedSigner, try response.build())
+    }
+
+    @Test func delegateIssuedBySomeoneElseIsUnauthorized() throws {
+        let stranger = try TestAuthority(name: "Unit Test CA")  // same name, other key
+        let delegate = try stranger.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        response.certificates = [delegate.certificate]
+        expectError(.unauthorizedSigner, try response.build())
+    }
+
+    @Test func delegateExpiredAtProducedAtIsUnauthorized() throws {
+        let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true,
+                                           notBefore: Date() - 86_400 * 10, notAfter: Date() - 86_400 * 5)
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        response.certificates = [delegate.certificate]
+        expectError(.unauthorizedSigner, try response.build())
+    }
+
+    @Test func delegateNotIncludedIsUnauthorized() throws {
+        let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        expectError(.unauthorizedSigner, try response.build())
+    }
+
+    @Test func signatureByAnUnrelatedKeyFails() throws {
+        var response = builder()
+        response.signingKey = P256.Signing.PrivateKey()
+        expectError(.badSignature, try response.build())
+    }
+
+    @Test func responseForAnotherSerialHasNoMatch() throws {
+        var response = builder()
+        response.certID.serialNumber = [0x01, 0x02, 0x03]
+        expectError(.noMatchingResponse, try response.build())
+    }
+
+    @Test func responseWithOtherHashAlgorithmThanAskedHasNoMatch() throws {
+        let der = try builder().build()
+        let error = #expect(throws: OCSPError.self) { try verifier.verify(der, certID: subject.certID(hash: .sha256)) }
+        #expect(error?.code == .noMatchingResponse)
+        #expect(try verifier.verify(der, certID: subject.certID(hash: .sha1)).status == .good)
+    }
+
+    @Test func staleNextUpdateIsExpiredButWithinSkewIsAccepted() throws {
+        var response = builder()
+        response.thisUpdate = Date() - 86_400
+        response.nextUpdate = Date() - 600
+        expectError(.expired, try response.build())
+        response.nextUpdate = Date() - 120
+        #expect(try verifier.verify(response.build()).status == .good)
+    }
+
+    @Test func futureThisUpdateIsNotYetValidButWithinSkewIsAccepted() throws {
+        var response = builder()
+        response.thisUpdate = Date() + 600
+        expectError(.notYetValid, try response.build())
+        response.thisUpdate = Date() + 120
+        #expect(try verifier.verify(response.build()).status == .good)
+    }
+
+    @Test func nextUpdateBeforeThisUpdateIsInvalid() throws {
+        var response = builder()
+        response.nextUpdate = response.thisUpdate - 60
+        expectError(.invalidTimes, try response.build())
+    }
+
+    @Test func noNextUpdateIsBoundedByMaximumAge() throws {
+        var response = builder()
+        response.nextUpdate = nil
+        response.thisUpdate = Date() - 86_400 * 8
+        expectError(.expired, try response.build())
+        #expect(try verifier.verify(response.build(), policy: .init(maximumAgeWithoutNextUpdate: nil)).nextUpdate == nil)
+    }
+
+    @Test func verificationAtAGivenTimeUsesThatTime() throws {
+        let der = try builder().build()
+        expectError(.expired, der, policy: .init(now: Date() + 86_400 * 4))
+        expectError(.notYetValid, der, policy: .init(now: Date() - 86_400))
+    }
+
+    @Test func revokedCarriesTimeAndReason() throws {
+        var response = builder()
+        let revokedAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 7_200).rounded(.down))
+        response.status = .revoked(time: GeneralizedTime(revokedAt), reason: .keyCompromise)
+        let answer = try verifier.verify(response.build())
+        #expect(answer.status == .revoked(time: revokedAt, reason: .keyCompromise))
+        #expect(answer.revocationReason == .keyCompromise)
+    }
+
+    @Test func unknownIsReportedAsUnknown() throws {
+        var response = builder()
+        response.status = .unknown
+        #expect(try verifier.verify(response.build()).status == .unknown)
+    }
+
+    @Test func mostSevereOfSeveralMatchingResponsesWins() throws {
+        var response = builder()
+        response.extraSingleResponses = [OCSPSingleResponse(
+            certID: subject.certID(), certStatus: .revoked(time: GeneralizedTime(Date() - 60), reason: nil),
+            thisUpdate: GeneralizedTime(Date() - 60), nextUpdate: GeneralizedTime(Date() + 3_600))]
+        guard case .revoked = try verifier.verify(response.build()).status else {
+            Issue.record("good + revoked for the same CertID must read as revoked")
+            return
+        }
+    }
+
+    @Test func nonceIsCheckedWhenOneWasSent() throws {
+        let nonce: [UInt8] = Array(repeating: 7, count: 16)
+        var response = builder()
+        expectError(.nonceMismatch, try response.build(), policy: .init(expectedNonce: nonce))
+        response.responseExtensions = [.nonce(Array(repeating: 8, count: 16))]
+        expectError(.nonceMismatch, try response.build(), policy: .init(expectedNonce: nonce))
+        response.responseExtensions = [.nonce(nonce)]
+        #expect(try verifier.verify(response.build(), policy: .init(expectedNonce: nonce)).status == .good)
+    }
+
+    @Test func unknownCriticalExtensionsAreRefused() throws {
+        var response = builder()
+        response.responseExtensions = [OCSPExtension(oid: [1, 2, 3, 4], critical: true, value: [0x05, 0x00])]
+        expectError(.unhandledCriticalExtension, try response.build())
+        response.responseExtensions = [OCSPExtension(oid: [1, 2, 3, 4], critical: false, value: [0x05, 0x00])]
+        #expect(try verifier.verify(response.build()).status == .good)
+        response.responseExtensions = nil
+        response.singleExtensions = [OCSPExtension(oid: [1, 2, 3, 4], critical: true, value: [0x05, 0x00])]
+        expectError(.unhandledCriticalExtension, try response.build())
+    }
+
+    @Test func producedAtOutsideCertificateValidityIsInvalid() throws {
+        let early = try authority.issue("late.test", notBefore: Date() - 600)
+        let lateSubject = try OCSPSubject(certificate: early.certificate, issuer: authority.certificate)
+        var response = ResponseBuilder(subject: lateSubject, authority: authority)
+        response.producedAt = Date() - 86_400
+        let error = #expect(throws: OCSPError.self) { try OCSPVerifier(subject: lateSubject).verify(response.build()) }
+        #expect(error?.code == .invalidTimes)
+    }
+
+    @Test func wrongIssuerIsRefusedUpFront() throws {
+        let stranger = try TestAuthority(name: "Another CA")
+        let leaf = try authority.issue("leaf.test")
+        let error = #expect(throws: OCSPError.self) { try OCSPSubject(certificate: leaf.certificate, issuer: stranger.certificate) }
+        #expect(error?.code == .issuerMismatch)
+    }
+}
