@@ -56,7 +56,28 @@ public final class OpenSSLOCSPResponder: Sendable {
     }
 
     /// Marks `serialHex` revoked now with `reason` (a CRLReason name such as "keyCompromise").
-    public func revoke(serialHex: String, reason: String? = nil) throws {
+    ///
+    /// `openssl ocsp` checks whether its index changed only between connections, before it
+    /// waits for the next one; so after rewriting the index this sends one throwaway
+    /// request and waits for its answer, after which every new request sees the change.
+    public func revoke(serialHex: String, reason: String? = nil) async throws {
+        try rewriteIndex(revoking: serialHex, reason: reason)
+        try await kick()
+    }
+
+    private func kick() async throws {
+        let port = self.port
+        let task = Task.detached { () -> Bool in
+            // A raw GET whose body is not an OCSP request; the responder answers or closes.
+            guard let socket = try? LoopbackSocket(port: port) else { return false }
+            defer { socket.close() }
+            socket.send(Array("GET /MAA%3D HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            return socket.readUntilClosed(timeout: 10)
+        }
+        guard await task.value else { throw TestSupportError("the responder did not answer the index-reload request: \(log)") }
+    }
+
+    private func rewriteIndex(revoking serialHex: String, reason: String?) throws {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -24,7 +24,7 @@ struct OCSPCommandTests {
         let ocsp = try Self.executable
 
         let good = try await TestProcess.run(ocsp, ["check", setup.good.chainPath])
-        #expect(good.status == 0, "\(good.output)")
+        #expect(good.status == 0, "\(good.output)\nresponder log:\n\(setup.responder.log)\nindex:\n\((try? String(contentsOfFile: setup.responder.indexPath, encoding: .utf8)) ?? "")\ngood serial \(setup.good.serialHex)")
         #expect(good.output.hasPrefix("good"))
 
         let revoked = try await TestProcess.run(ocsp, ["check", setup.revoked.chainPath, "--json"])

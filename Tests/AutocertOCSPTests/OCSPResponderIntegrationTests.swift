@@ -26,7 +26,7 @@ struct OCSPResponderIntegrationTests {
             let signer = delegated ? try await pki.issueResponder(withOCSPSigning: withOCSPSigning) : nil
             let responder = try await OpenSSLOCSPResponder(
                 pki: pki, certificates: [good, revoked], signer: signer, port: port, includeSignerCertificate: embedCertificates)
-            try responder.revoke(serialHex: revoked.serialHex, reason: "keyCompromise")
+            try await responder.revoke(serialHex: revoked.serialHex, reason: "keyCompromise")
             return Setup(directory: directory, pki: pki, good: good, revoked: revoked, unlisted: unlisted, responder: responder)
         }
 
