@@ -12,6 +12,8 @@ final class CurlTransfer: @unchecked Sendable {
     private var headers: [HTTPHeader] = []
     private var bodyTooLarge = false
     private let finished = Mutex(false)
+    /// Set by the caller's cancellation handler; read by the loop thread.
+    let cancelled = Atomic<Bool>(false)
     var continuation: CheckedContinuation<HTTPResponse, any Error>?
 
     init(request: HTTPRequest, limits: HTTPLimits, configuration: CurlTransport.Configuration) throws {
@@ -46,7 +48,7 @@ final class CurlTransfer: @unchecked Sendable {
         try check(CAutocertCurl_setopt_long(easy, CURLOPT_MAXREDIRS, limits.maxRedirects), "the redirect limit")
         try check(CAutocertCurl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "peer verification")
         try check(CAutocertCurl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "host verification")
-        try check(CAutocertCurl_setopt_long(easy, CURLOPT_MAXFILESIZE_LARGE, limits.maxBodyBytes), "the body cap")
+        try check(CAutocertCurl_setopt_offset(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limits.maxBodyBytes)), "the body cap")
         try check(CAutocertCurl_setopt_string(easy, CURLOPT_USERAGENT, configuration.userAgent), "the user agent")
         if let caBundle = configuration.caBundlePath {
             try check(CAutocertCurl_setopt_string(easy, CURLOPT_CAINFO, caBundle), "the CA bundle")

@@ -40,6 +40,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
         else {
             throw HTTPTransportError(code: .invalidURL, reason: "'\(request.url)' is not an absolute http or https URL")
         }
+        try Task.checkCancellation()
         let transfer = try CurlTransfer(request: request, limits: limits, configuration: configuration)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -56,7 +57,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
 final class CurlMultiLoop: Sendable {
     private struct State: ~Copyable {
         var pending: [CurlTransfer] = []
-        var cancelled: [ObjectIdentifier] = []
+        var cancellationPending = false
         var threadStarted = false
     }
 
@@ -88,7 +89,8 @@ final class CurlMultiLoop: Sendable {
     }
 
     func cancel(_ transfer: CurlTransfer) {
-        state.withLock { $0.cancelled.append(ObjectIdentifier(transfer)) }
+        transfer.cancelled.store(true, ordering: .releasing)
+        state.withLock { $0.cancellationPending = true }
         curl_multi_wakeup(multi)
     }
 
@@ -96,16 +98,17 @@ final class CurlMultiLoop: Sendable {
     private func run() {
         var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
         while true {
-            let (newTransfers, cancelled) = state.withLock { state in
-                defer { state.pending.removeAll(); state.cancelled.removeAll() }
-                return (state.pending, state.cancelled)
+            let (newTransfers, cancellationPending) = state.withLock { state in
+                defer { state.pending.removeAll(); state.cancellationPending = false }
+                return (state.pending, state.cancellationPending)
             }
             for transfer in newTransfers {
                 active[transfer.easy] = transfer
                 curl_multi_add_handle(multi, transfer.easy)
             }
-            for id in cancelled {
-                if let (easy, transfer) = active.first(where: { ObjectIdentifier($0.value) == id }) {
+            // A transfer cancelled before it was admitted is caught here too: its flag is set.
+            if cancellationPending || newTransfers.contains(where: { $0.cancelled.load(ordering: .acquiring) }) {
+                for (easy, transfer) in active where transfer.cancelled.load(ordering: .acquiring) {
                     curl_multi_remove_handle(multi, easy)
                     active[easy] = nil
                     transfer.finish(.failure(HTTPTransportError(code: .cancelled, reason: "the request was cancelled")))

@@ -66,6 +66,10 @@ enum OCSPExtensions {
         guard !extensions.isEmpty else {
             throw ASN1Error.invalidASN1Object(reason: "Extensions must hold at least one extension")
         }
+        // RFC 5280 §4.2: no more than one instance of a particular extension.
+        guard Set(extensions.map(\.oid)).count == extensions.count else {
+            throw ASN1Error.invalidASN1Object(reason: "Extensions lists the same extension twice")
+        }
         return extensions
     }
 

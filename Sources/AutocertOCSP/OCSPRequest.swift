@@ -91,6 +91,10 @@ public struct OCSPTBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
             let version = try DER.optionalExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) {
                 try Int(derEncoded: $0)
             }
+            // RFC 6960 §4.1.1: v1 (0) is the only version.
+            if let version, version != 0 {
+                throw ASN1Error.invalidASN1Object(reason: "TBSRequest version \(version) is not v1")
+            }
             let requestor = try DER.optionalExplicitlyTagged(&nodes, tagNumber: 1, tagClass: .contextSpecific) {
                 ASN1Any(derEncoded: $0)
             }
