@@ -11,7 +11,6 @@ let package = Package(
         // MARK: products: stapling (issue 3)
         // MARK: products: TLS (issue 4)
         // MARK: products: autocert (issue 6)
-        .library(name: "Autocert", targets: ["Autocert"]),
         // MARK: products: ACME (issue 5)
     ],
     dependencies: [
@@ -58,43 +57,6 @@ let package = Package(
         // MARK: targets: stapling (issue 3)
         // MARK: targets: TLS (issue 4)
         // MARK: targets: autocert (issue 6)
-        .target(
-            name: "Autocert",
-            dependencies: [
-                "AutocertTLS",
-                "AutocertACME",
-                "AutocertStapling",
-                "AutocertStorage",
-                "AutocertOCSP",
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
-        ),
-        .testTarget(
-            name: "AutocertTests",
-            dependencies: [
-                "Autocert",
-                "AutocertTLS",
-                "AutocertStapling",
-                "AutocertStorage",
-                "AutocertOCSP",
-                "AutocertTestSupport",
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
-        ),
         // MARK: targets: ACME (issue 5)
         // MARK: Test scaffolding (free ports, child processes, bounded polls); in no product
         .target(
