@@ -54,6 +54,9 @@ public final class CurlTransport: HTTPTransport, Sendable {
 }
 
 /// The thread that runs `curl_multi_poll` for every transfer of one transport.
+///
+/// The thread starts with the first transfer and ends after an idle poll, so an unused
+/// transport holds no thread.
 final class CurlMultiLoop: Sendable {
     private struct State: ~Copyable {
         var pending: [CurlTransfer] = []
@@ -126,8 +129,21 @@ final class CurlMultiLoop: Sendable {
                 }
             }
             var ready: Int32 = 0
-            curl_multi_poll(multi, nil, 0, active.isEmpty ? 10_000 : 100, &ready)
+            curl_multi_poll(multi, nil, 0, active.isEmpty ? 5_000 : 100, &ready)
+            // Idle: let the thread end (and with it its hold on this loop); the next
+            // submission starts a new one.
+            if active.isEmpty, state.withLock({ state -> Bool in
+                guard state.pending.isEmpty else { return false }
+                state.threadStarted = false
+                return true
+            }) {
+                return
+            }
         }
+    }
+
+    deinit {
+        curl_multi_cleanup(multi)
     }
 }
 

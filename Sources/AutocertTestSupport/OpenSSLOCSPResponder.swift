@@ -38,7 +38,7 @@ public final class OpenSSLOCSPResponder: Sendable {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "yyMMddHHmmss'Z'"
         let lines = certificates.map { "V\t\(formatter.string(from: $0.notAfter))\t\t\($0.serialHex)\tunknown\t/CN=\($0.serialHex)\n" }
-        try lines.joined().write(toFile: indexPath, atomically: true, encoding: .utf8)
+        try Self.replaceFile(indexPath, with: lines.joined())
         let signer = signer ?? pki.ca
         var arguments = ["ocsp", "-index", indexPath, "-port", "\(port)", "-rsigner", signer.certificatePath, "-rkey", signer.keyPath,
                          "-CA", pki.ca.certificatePath, "-ignore_err"]
@@ -91,9 +91,19 @@ public final class OpenSSLOCSPResponder: Sendable {
             fields[2] = revokedAt
             return fields.joined(separator: "\t")
         }.joined(separator: "\n") + "\n"
-        try updated.write(toFile: indexPath, atomically: true, encoding: .utf8)
+        try Self.replaceFile(indexPath, with: updated)
     }
 
     /// Stops the responder by its PID.
     public func stop() async { await process.stop() }
+
+    /// Writes `path` as a whole new file (temporary file, then rename), so the responder,
+    /// which may re-read it at any moment, never sees a half-written index.
+    private static func replaceFile(_ path: String, with contents: String) throws {
+        let temporary = path + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(contents.utf8)) else {
+            throw TestSupportError("cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else { throw TestSupportError("cannot rename \(temporary) to \(path): errno \(errno)") }
+    }
 }
