@@ -12,6 +12,7 @@ let package = Package(
         // MARK: products: TLS (issue 4)
         // MARK: products: autocert (issue 6)
         // MARK: products: ACME (issue 5)
+        .library(name: "AutocertACME", targets: ["AutocertACME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
@@ -58,6 +59,29 @@ let package = Package(
         // MARK: targets: TLS (issue 4)
         // MARK: targets: autocert (issue 6)
         // MARK: targets: ACME (issue 5)
+        .target(
+            name: "AutocertACME",
+            dependencies: [
+                "AutocertHTTP",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AutocertACMETests",
+            dependencies: [
+                "AutocertACME",
+                "AutocertTestSupport",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+
         // MARK: Test scaffolding (free ports, child processes, bounded polls); in no product
         .target(
             name: "AutocertTestSupport",

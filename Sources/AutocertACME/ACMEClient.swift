@@ -1,0 +1,134 @@
+import AutocertHTTP
+import Foundation
+import Logging
+import Synchronization
+
+/// An ACME client (RFC 8555) for one CA directory: accounts, orders, challenges, finalize,
+/// download, revocation. Reusable alone; safe to share between tasks.
+///
+/// Every request is a signed POST (RFC 8555 §6.2) carrying a fresh nonce. A `badNonce`
+/// answer is the one failure retried, with a fresh nonce, at most
+/// ``Configuration/maxNonceAttempts`` times (RFC 8555 §6.5); nothing else is retried blindly.
+public final class ACMEClient: Sendable {
+    /// Limits and policies of one client.
+    public struct Configuration: Sendable, Hashable {
+        /// How many times a request is sent with a fresh nonce before a `badNonce` is thrown.
+        public var maxNonceAttempts: Int = 5
+        /// The deadline of each HTTP exchange.
+        public var requestTimeout: Duration = .seconds(30)
+        /// The largest JSON answer accepted (directory, account, order, authorization).
+        public var maxJSONBytes: Int = 1 << 20
+        /// The largest certificate chain accepted.
+        public var maxCertificateChainBytes: Int = 1 << 20
+        /// How authorizations and orders are polled.
+        public var polling = ACMEPolling()
+
+        public init() {}
+    }
+
+    /// The directory URL this client speaks to.
+    public let directoryURL: String
+    public let configuration: Configuration
+    let transport: any HTTPTransport
+    let logger: Logger
+    let nonces = ACMENonces()
+    private let cachedDirectory = Mutex<ACMEDirectory?>(nil)
+    private let counters = Mutex(Statistics())
+
+    /// Counts of what the client did, for tests and monitoring.
+    public struct Statistics: Sendable, Hashable {
+        /// Requests resent with a fresh nonce after a `badNonce` answer.
+        public var badNonceRetries = 0
+        /// Signed POST requests sent (retries included).
+        public var signedRequests = 0
+    }
+
+    /// A client for `directoryURL` that sends its requests through `transport`.
+    public init(directoryURL: String, transport: any HTTPTransport, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "autocert.acme")) {
+        self.directoryURL = directoryURL
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// A client on the default libcurl transport, trusting the system roots and, when given,
+    /// the PEM roots in `trustedRootsPEMFile` (a test CA such as Pebble). TLS is always verified.
+    public convenience init(directoryURL: String, trustedRootsPEMFile: String? = nil, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "autocert.acme")) {
+        self.init(directoryURL: directoryURL, transport: CurlTransport(configuration: .init(caBundlePath: trustedRootsPEMFile)),
+                  configuration: configuration, logger: logger)
+    }
+
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// The CA's directory, fetched once and then remembered (RFC 8555 §7.1.1).
+    public func directory() async throws -> ACMEDirectory {
+        if let directory = cachedDirectory.withLock({ $0 }) { return directory }
+        let response = try await send(HTTPRequest(method: .get, url: directoryURL, headers: [HTTPHeader(name: "Accept", value: "application/json")]),
+                                      maxBytes: configuration.maxJSONBytes, redirects: 2)
+        if let error = ACMEResponse.error(in: response, url: directoryURL) {
+            throw ACMEError(code: .notACME, reason: "\(directoryURL) did not serve an ACME directory (HTTP \(response.status)); check the URL",
+                            problem: error.problem, status: response.status, url: directoryURL)
+        }
+        let directory: ACMEDirectory
+        do {
+            directory = try ACMEResponse.decode(ACMEDirectory.self, from: response, url: directoryURL, what: "directory")
+        } catch let error as ACMEError {
+            throw ACMEError(code: .notACME, reason: "\(directoryURL) is not an ACME directory: \(error.reason); check the URL",
+                            status: response.status, url: directoryURL)
+        }
+        cachedDirectory.withLock { $0 = directory }
+        return directory
+    }
+
+    // MARK: - Signed requests
+
+    /// POSTs a JWS of `payload` (nil: POST-as-GET, RFC 8555 §6.3) to `url` and returns the
+    /// successful answer; a problem document becomes an ``ACMEError``.
+    func post(_ url: String, payload: [UInt8]?, key: ACMEAccountKey, signer: JWS.Signer, maxBytes: Int? = nil, accept: String? = nil) async throws -> HTTPResponse {
+        var lastError: ACMEError?
+        for attempt in 1...max(1, configuration.maxNonceAttempts) {
+            let nonce = try await freshNonce()
+            let body = try JWS.sign(payload: payload, url: url, nonce: nonce, key: key, signer: signer).encoded()
+            var headers = [HTTPHeader(name: "Content-Type", value: "application/jose+json")]
+            if let accept { headers.append(HTTPHeader(name: "Accept", value: accept)) }
+            counters.withLock { $0.signedRequests += 1 }
+            let response = try await send(HTTPRequest(method: .post, url: url, headers: headers, body: body),
+                                          maxBytes: maxBytes ?? configuration.maxJSONBytes, redirects: 0)
+            guard let error = ACMEResponse.error(in: response, url: url) else { return response }
+            guard error.code == .badNonce else { throw error }
+            counters.withLock { $0.badNonceRetries += 1 }
+            logger.debug("badNonce from the CA; retrying with a fresh nonce", metadata: ["url": "\(url)", "attempt": "\(attempt)"])
+            lastError = error
+        }
+        throw ACMEError(code: .badNonce, reason: "the CA rejected \(configuration.maxNonceAttempts) fresh nonces in a row; check for a proxy replaying or caching requests",
+                        problem: lastError?.problem, status: lastError?.status, url: url)
+    }
+
+    /// A nonce from the pool, or a new one from `newNonce` (RFC 8555 §7.2).
+    private func freshNonce() async throws -> String {
+        if let nonce = await nonces.take() { return nonce }
+        let url = try await directory().newNonce
+        let response = try await send(HTTPRequest(method: .head, url: url), maxBytes: 4096, redirects: 0)
+        guard response.status < 400 || response.header("Replay-Nonce") != nil else {
+            throw ACMEResponse.error(in: response, url: url) ?? ACMEError(code: .invalidResponse, reason: "newNonce failed", status: response.status, url: url)
+        }
+        // send() stored the header in the pool; take it back out.
+        guard let nonce = await nonces.take() else {
+            throw ACMEError(code: .invalidResponse, reason: "the CA's newNonce answer has no Replay-Nonce header", status: response.status, url: url)
+        }
+        return nonce
+    }
+
+    /// One HTTP exchange; keeps any `Replay-Nonce` and maps transport failures.
+    func send(_ request: HTTPRequest, maxBytes: Int, redirects: Int) async throws -> HTTPResponse {
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request, limits: HTTPLimits(timeout: configuration.requestTimeout, maxBodyBytes: maxBytes, maxRedirects: redirects))
+        } catch let error as HTTPTransportError {
+            throw ACMEError(code: .transport, reason: "\(request.method.rawValue) \(request.url) failed: \(error.reason)", url: request.url)
+        }
+        if let nonce = response.header("Replay-Nonce") { await nonces.add(nonce) }
+        logger.trace("ACME exchange", metadata: ["method": "\(request.method.rawValue)", "url": "\(request.url)", "status": "\(response.status)"])
+        return response
+    }
+}

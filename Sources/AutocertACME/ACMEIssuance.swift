@@ -1,0 +1,61 @@
+/// Puts challenge answers where the CA will look, and takes them down again.
+///
+/// For http-01 serve `keyAuthorization` at ``ACMEChallenge/http01Path`` on port 80; for
+/// tls-alpn-01 serve ``TLSALPNChallengeCertificate`` to `acme-tls/1` handshakes for the name.
+public protocol ACMEChallengeSolver: Sendable {
+    /// The challenge type answered, e.g. ``ACMEChallenge/tlsALPN01``.
+    var challengeType: String { get }
+    /// Makes the answer available for `identifier`; returns once the CA may validate it.
+    func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws
+    /// Removes the answer; called after validation whatever its outcome.
+    func cleanUp(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier) async
+}
+
+/// A certificate obtained by ``ACMEClient/issueCertificate(for:account:solver:key:mustStaple:)``.
+public struct ACMEIssuedCertificate: Sendable {
+    /// The order, `valid`.
+    public let order: ACMEOrder
+    /// The chain, end entity first, with any alternate chain URLs.
+    public let chain: ACMECertificateChain
+    /// The certificate's private key.
+    public let key: ACMECertificateKey
+}
+
+extension ACMEClient {
+    /// The whole issuance (RFC 8555 §7.4): a new order for `names`, every pending
+    /// authorization answered through `solver`, finalize with a CSR for `key` (a fresh
+    /// P-256 key when nil), and the chain downloaded.
+    ///
+    /// Answers are presented for all names, then the CA is told, then each authorization is
+    /// polled; every presented answer is cleaned up, on success and on failure.
+    public func issueCertificate(for names: [String], account: ACMEAccount, solver: some ACMEChallengeSolver,
+                                 key: ACMECertificateKey? = nil, mustStaple: Bool = false) async throws -> ACMEIssuedCertificate {
+        let order = try await newOrder(for: names, account: account)
+        var presented: [(ACMEChallenge, ACMEIdentifier, String)] = []
+        do {
+            for url in order.resource.authorizations {
+                let authorization = try await self.authorization(at: url, account: account)
+                guard authorization.status != .valid else { continue }
+                guard authorization.status == .pending, let challenge = authorization.challenge(solver.challengeType) else {
+                    throw ACMEError(code: .unsupported, reason: "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers no pending \(solver.challengeType) challenge; offered: \(authorization.resource.challenges.map(\.type))", url: url)
+                }
+                try await solver.present(challenge, for: authorization.identifier, keyAuthorization: challenge.keyAuthorization(for: account.key))
+                presented.append((challenge, authorization.identifier, url))
+            }
+            for (challenge, _, _) in presented { _ = try await respond(to: challenge, account: account) }
+            for (_, _, url) in presented { _ = try await waitForAuthorization(at: url, account: account) }
+        } catch {
+            for (challenge, identifier, _) in presented { await solver.cleanUp(challenge, for: identifier) }
+            throw error
+        }
+        for (challenge, identifier, _) in presented { await solver.cleanUp(challenge, for: identifier) }
+
+        let ready = try await waitForOrder(order, account: account)
+        let certificateKey = try key ?? ACMECertificateKey.generate(.p256)
+        let csr = try CSRBuilder.csr(for: names, key: certificateKey, mustStaple: mustStaple)
+        let valid = ready.status == .valid ? ready : try await finalize(ready, csrDER: csr, account: account)
+        let chain = try await downloadCertificate(for: valid, account: account)
+        logger.info("ACME certificate issued", metadata: ["names": "\(names)", "order": "\(valid.url)"])
+        return ACMEIssuedCertificate(order: valid, chain: chain, key: certificateKey)
+    }
+}

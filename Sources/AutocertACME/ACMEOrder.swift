@@ -1,0 +1,79 @@
+import Foundation
+
+/// An order: the request for one certificate (RFC 8555 §7.1.3).
+public struct ACMEOrder: Sendable, Hashable {
+    /// The order URL (the `Location` of newOrder), polled for its status.
+    public var url: String
+    public var resource: Resource
+
+    /// The order object as the CA sends it (RFC 8555 §7.1.3).
+    public struct Resource: Sendable, Hashable, Codable {
+        public var status: ACMEStatus
+        public var expires: String?
+        public var identifiers: [ACMEIdentifier]
+        /// One authorization URL per identifier still to prove (or already proved).
+        public var authorizations: [String]
+        /// Where to POST the CSR once the order is `ready`.
+        public var finalize: String
+        /// Where to download the certificate once the order is `valid`.
+        public var certificate: String?
+        /// Why the order became `invalid`.
+        public var error: ACMEProblem?
+    }
+
+    public var status: ACMEStatus { resource.status }
+}
+
+extension ACMEClient {
+    /// Asks for a certificate for `names` (RFC 8555 §7.4).
+    public func newOrder(for names: [String], account: ACMEAccount) async throws -> ACMEOrder {
+        guard !names.isEmpty else {
+            throw ACMEError(code: .invalidInput, reason: "an order needs at least one DNS name")
+        }
+        let url = try await directory().newOrder
+        let payload = try JSONEncoder.acme.encode(["identifiers": names.map(ACMEIdentifier.dns)])
+        let response = try await post(url, payload: Array(payload), key: account.key, signer: .kid(account.url))
+        let resource = try ACMEResponse.decode(ACMEOrder.Resource.self, from: response, url: url, what: "order")
+        let orderURL = try ACMEResponse.location(response, url: url, what: "order")
+        logger.info("ACME order created", metadata: ["order": "\(orderURL)", "names": "\(names)"])
+        return ACMEOrder(url: orderURL, resource: resource)
+    }
+
+    /// Fetches the order's current state (POST-as-GET, RFC 8555 §7.4).
+    public func order(at url: String, account: ACMEAccount) async throws -> ACMEOrder {
+        try await fetchOrder(url, account: account).order
+    }
+
+    /// Sends the CSR (DER) of a `ready` order (RFC 8555 §7.4) and waits, polling with
+    /// Retry-After, until the certificate is issued. Throws ``ACMEError/Code/orderFailed``
+    /// when the order becomes invalid.
+    public func finalize(_ order: ACMEOrder, csrDER: [UInt8], account: ACMEAccount) async throws -> ACMEOrder {
+        let payload = try JSONEncoder.acme.encode(["csr": Base64URL.encode(csrDER)])
+        let response = try await post(order.resource.finalize, payload: Array(payload), key: account.key, signer: .kid(account.url))
+        let resource = try ACMEResponse.decode(ACMEOrder.Resource.self, from: response, url: order.resource.finalize, what: "order")
+        let finalized = ACMEOrder(url: order.url, resource: resource)
+        return try await waitForOrder(finalized, account: account, until: [.valid], initialRetryAfter: ACMEResponse.retryAfter(response))
+    }
+
+    /// Polls the order until its status is one of `targets` (default: `ready` or `valid`),
+    /// honouring Retry-After within ``ACMEPolling`` bounds (RFC 8555 §7.5.1).
+    public func waitForOrder(_ order: ACMEOrder, account: ACMEAccount, until targets: Set<ACMEStatus> = [.ready, .valid], initialRetryAfter: Duration? = nil) async throws -> ACMEOrder {
+        var current = order
+        var retryAfter = initialRetryAfter
+        let poller = configuration.polling.start()
+        while !targets.contains(current.status) {
+            if current.status == .invalid || current.status == .expired {
+                throw ACMEError(code: .orderFailed, reason: "the order is \(current.status); start a new order after fixing the cause", problem: current.resource.error, url: current.url)
+            }
+            try await poller.wait(retryAfter: retryAfter, what: "order \(current.url) to become \(targets.map(\.rawValue).sorted().joined(separator: " or "))")
+            (current, retryAfter) = try await fetchOrder(current.url, account: account)
+        }
+        return current
+    }
+
+    func fetchOrder(_ url: String, account: ACMEAccount) async throws -> (order: ACMEOrder, retryAfter: Duration?) {
+        let response = try await post(url, payload: nil, key: account.key, signer: .kid(account.url))
+        let resource = try ACMEResponse.decode(ACMEOrder.Resource.self, from: response, url: url, what: "order")
+        return (ACMEOrder(url: url, resource: resource), ACMEResponse.retryAfter(response))
+    }
+}

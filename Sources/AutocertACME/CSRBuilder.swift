@@ -1,0 +1,70 @@
+import Crypto
+import _CryptoExtras
+import Foundation
+import SwiftASN1
+import X509
+
+/// The key of a certificate to be issued: P-256 by default, RSA 2048 when asked.
+public struct ACMECertificateKey: Sendable {
+    /// The kinds of key a certificate can have.
+    public enum Kind: Sendable, Hashable {
+        case p256
+        case rsa2048
+    }
+
+    /// The key, for signing the CSR and for the TLS layer.
+    public let privateKey: Certificate.PrivateKey
+    /// The key as PEM (PKCS #8), for storing with the certificate.
+    public let pemRepresentation: String
+    /// The key as an ``ACMEAccountKey``, to revoke the certificate with its own key (RFC 8555 §7.6).
+    public let signingKey: ACMEAccountKey
+
+    /// A fresh key of `kind`.
+    public static func generate(_ kind: Kind = .p256) throws -> ACMECertificateKey {
+        switch kind {
+        case .p256:
+            let key = P256.Signing.PrivateKey()
+            return ACMECertificateKey(privateKey: Certificate.PrivateKey(key), pemRepresentation: key.pemRepresentation, signingKey: ACMEAccountKey(key))
+        case .rsa2048:
+            let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            return ACMECertificateKey(privateKey: Certificate.PrivateKey(key), pemRepresentation: key.pemRepresentation, signingKey: try ACMEAccountKey(key))
+        }
+    }
+}
+
+/// Builds the PKCS #10 request sent to finalize an order (RFC 8555 §7.4).
+public enum CSRBuilder {
+    /// id-pe-tlsfeature, 1.3.6.1.5.5.7.1.24 (RFC 7633 §6).
+    public static let tlsFeatureOID: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 1, 24]
+
+    /// A DER CSR for `names` (all in the SAN, the first also as CN), signed by `key`.
+    ///
+    /// - Parameter mustStaple: adds the TLS Feature extension with `status_request` (5),
+    ///   asking the CA for an OCSP Must-Staple certificate (RFC 7633 §4.2.1).
+    public static func csr(for names: [String], key: ACMECertificateKey, mustStaple: Bool = false) throws -> [UInt8] {
+        guard let first = names.first else {
+            throw ACMEError(code: .invalidInput, reason: "a CSR needs at least one DNS name")
+        }
+        var extensions = try Certificate.Extensions {
+            SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })
+        }
+        if mustStaple {
+            // Features ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 7633 §4.1, RFC 6066 §8).
+            let value: [UInt8] = [0x30, 0x03, 0x02, 0x01, 0x05]
+            try extensions.append(Certificate.Extension(oid: tlsFeatureOID, critical: false, value: value[...]))
+        }
+        let attributes = CertificateSigningRequest.Attributes([
+            try CertificateSigningRequest.Attribute(ExtensionRequest(extensions: extensions))
+        ])
+        let algorithm: Certificate.SignatureAlgorithm = key.signingKey.algorithm == "RS256" ? .sha256WithRSAEncryption : .ecdsaWithSHA256
+        let csr = try CertificateSigningRequest(
+            version: .v1,
+            subject: try DistinguishedName { CommonName(first) },
+            privateKey: key.privateKey,
+            attributes: attributes,
+            signatureAlgorithm: algorithm)
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        return serializer.serializedBytes
+    }
+}
