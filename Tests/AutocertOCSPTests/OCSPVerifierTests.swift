@@ -21,6 +21,15 @@ struct OCSPVerifierTests {
 
     private func builder() -> ResponseBuilder { ResponseBuilder(subject: subject, authority: authority) }
 
+    /// A good response signed by `delegate`, whose certificate is included.
+    private func signed(by delegate: (certificate: Certificate, key: P256.Signing.PrivateKey), includeCertificate: Bool = true) -> ResponseBuilder {
+        var response = builder()
+        response.signingKey = delegate.key
+        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
+        response.certificates = includeCertificate ? [delegate.certificate] : []
+        return response
+    }
+
     private func expectError(_ code: OCSPError.Code, _ der: [UInt8], policy: OCSPVerificationPolicy = .init(), sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(throws: OCSPError.self, sourceLocation: sourceLocation) {
             do { _ = try verifier.verify(der, policy: policy) } catch let error as OCSPError {
@@ -52,10 +61,7 @@ struct OCSPVerifierTests {
 
     @Test func delegatedResponderWithOCSPSigningVerifies() throws {
         let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
-        var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        response.certificates = [delegate.certificate]
+        let response = signed(by: delegate)
         guard case .delegated = try verifier.verify(response.build()).signer else {
             Issue.record("expected a delegated signer")
             return
@@ -64,39 +70,27 @@ struct OCSPVerifierTests {
 
     @Test func delegateWithoutOCSPSigningIsUnauthorized() throws {
         let delegate = try authority.issue("server", ocspURL: nil, ocspSigning: false)
-        var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        response.certificates = [delegate.certificate]
+        let response = signed(by: delegate)
         expectError(.unauthorizedSigner, try response.build())
     }
 
     @Test func delegateIssuedBySomeoneElseIsUnauthorized() throws {
         let stranger = try TestAuthority(name: "Unit Test CA")  // same name, other key
         let delegate = try stranger.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
-        var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        response.certificates = [delegate.certificate]
+        let response = signed(by: delegate)
         expectError(.unauthorizedSigner, try response.build())
     }
 
     @Test func delegateExpiredAtProducedAtIsUnauthorized() throws {
         let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true,
                                            notBefore: Date() - 86_400 * 10, notAfter: Date() - 86_400 * 5)
-        var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        response.certificates = [delegate.certificate]
+        let response = signed(by: delegate)
         expectError(.unauthorizedSigner, try response.build())
     }
 
     @Test func delegateNotIncludedIsUnauthorized() throws {
         let delegate = try authority.issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
-        var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        expectError(.unauthorizedSigner, try response.build())
+        expectError(.unauthorizedSigner, try signed(by: delegate, includeCertificate: false).build())
     }
 
     @Test func signatureByAnUnrelatedKeyFails() throws {
