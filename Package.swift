@@ -85,11 +85,23 @@ let package = Package(
         // MARK: Test scaffolding (free ports, child processes, bounded polls); in no product
         .target(
             name: "AutocertTestSupport",
-            dependencies: [],
+            dependencies: [
+                "AutocertHTTP",
+                "AutocertOCSP",
+                .product(name: "X509", package: "swift-certificates"),
+            ],
             resources: [.copy("Resources")]
         ),
 
         // MARK: Tests
+        .testTarget(
+            name: "AutocertTestSupportTests",
+            dependencies: [
+                "AutocertTestSupport", "AutocertACME", "AutocertOCSP",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         .testTarget(
             name: "AutocertHTTPTests",
             dependencies: ["AutocertHTTP", "AutocertTestSupport"]

@@ -45,7 +45,8 @@ public final class LoopbackHTTPServer: Sendable {
     /// The base URL, e.g. `http://127.0.0.1:PORT`.
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    public init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    /// Starts a server on `port` (default: a free one) that answers with `handler`.
+    public init(port: Int = 0, handler: @escaping @Sendable (Request) -> Reply) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket() failed") }
         var one: Int32 = 1
@@ -53,7 +54,7 @@ public final class LoopbackHTTPServer: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
