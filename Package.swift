@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AutocertOCSP", targets: ["AutocertOCSP"]),
         .library(name: "AutocertHTTP", targets: ["AutocertHTTP"]),
         .executable(name: "ocsp", targets: ["OCSPCommand"]),
+        .executable(name: "autocert-demo-ca", targets: ["DemoCA"]),
         // MARK: products: stapling (issue 3)
         // MARK: products: TLS (issue 4)
         // MARK: products: autocert (issue 6)
@@ -80,6 +81,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
+        ),
+
+        // MARK: A local ACME CA with an OCSP responder, for the demo and manual tests
+        .executableTarget(
+            name: "DemoCA",
+            dependencies: ["AutocertTestSupport"],
+            path: "Examples/DemoCA"
         ),
 
         // MARK: Test scaffolding (free ports, child processes, bounded polls); in no product

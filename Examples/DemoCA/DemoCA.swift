@@ -1,0 +1,77 @@
+import AutocertTestSupport
+import Foundation
+
+/// `autocert-demo-ca`: a local ACME CA for demos and manual testing.
+///
+/// Starts Pebble (Let's Encrypt's ACME test server) with pebble-challtestsrv resolving every
+/// name to 127.0.0.1, configured to write a local OCSP responder into every certificate,
+/// and that responder: a real `openssl ocsp` signing with Pebble's intermediate, in step with
+/// what Pebble issues. Everything binds 127.0.0.1. It writes the addresses to the file given
+/// as its only argument (shell `KEY=value` lines) and runs until SIGTERM or SIGINT.
+@main
+struct DemoCA {
+    static func main() async throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let envFile = arguments.first, arguments.count == 1 else {
+            FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE\n".utf8))
+            exit(64)
+        }
+        setvbuf(stdout, nil, _IOLBF, 0)
+        let ocspPort = try FreePort.allocate()
+        var options = PebbleHarness.Options()
+        options.ocspResponderURL = "http://127.0.0.1:\(ocspPort)"
+        let pebble = try await PebbleHarness(options)
+        let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
+        let responder = try await PebbleOCSPResponder(
+            port: ocspPort, managementURL: pebble.managementURL,
+            managementRootPEMFile: pebble.httpsRootPEMFile, directory: work.path)
+
+        let lines = [
+            "ACME_DIRECTORY=\(pebble.directoryURL)",
+            "ACME_CA_ROOTS=\(pebble.httpsRootPEMFile)",
+            "PEBBLE_MANAGEMENT=\(pebble.managementURL)",
+            "HTTP01_PORT=\(pebble.httpPort)",
+            "TLSALPN01_PORT=\(pebble.tlsPort)",
+            "OCSP_RESPONDER=\(responder.url)",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: envFile, atomically: true, encoding: .utf8)
+        print("autocert-demo-ca: ACME directory \(pebble.directoryURL), OCSP responder \(responder.url)")
+
+        await waitForTermination()
+        await responder.stop()
+        await pebble.stop()
+        work.remove()
+    }
+
+    /// Returns when the process receives SIGTERM or SIGINT.
+    static func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Once(continuation)
+            for signalNumber in [SIGTERM, SIGINT] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { once.resume() }
+                source.resume()
+                Self.sources.append(source)
+            }
+        }
+    }
+
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+}
+
+/// Resumes a continuation once, however many signals arrive.
+final class Once: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private let lock = NSLock()
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func resume() {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume()
+    }
+}
