@@ -16,7 +16,6 @@ struct DemoCA {
             FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE\n".utf8))
             exit(64)
         }
-        setvbuf(stdout, nil, _IOLBF, 0)
         let ocspPort = try FreePort.allocate()
         var options = PebbleHarness.Options()
         options.ocspResponderURL = "http://127.0.0.1:\(ocspPort)"
@@ -35,7 +34,7 @@ struct DemoCA {
             "OCSP_RESPONDER=\(responder.url)",
         ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: envFile, atomically: true, encoding: .utf8)
-        print("autocert-demo-ca: ACME directory \(pebble.directoryURL), OCSP responder \(responder.url)")
+        FileHandle.standardOutput.write(Data("autocert-demo-ca: ACME directory \(pebble.directoryURL), OCSP responder \(responder.url)\n".utf8))
 
         await waitForTermination()
         await responder.stop()
