@@ -90,3 +90,28 @@ enum DERInteger {
         return bytes
     }
 }
+
+extension OCSPCertID {
+    /// The CertID of a certificate given as DER, with its issuer as DER (RFC 6960 §4.1.1).
+    ///
+    /// Reads only the names, the issuer's key bits and the serial, so it works for keys this
+    /// module cannot verify with (RSA under 2048 bits, DSA): enough to build a request or to
+    /// find a certificate's SingleResponse, never to trust one.
+    public init(certificateDER: [UInt8], issuerDER: [UInt8], hash: OCSPHashAlgorithm = .sha1) throws(OCSPError) {
+        let certificate: OCSPCertificateFields, issuer: OCSPCertificateFields
+        do {
+            certificate = try OCSPCertificateFields(der: certificateDER)
+            issuer = try OCSPCertificateFields(der: issuerDER)
+        } catch {
+            throw OCSPError(.invalidCertificate, "the certificate or issuer could not be read (\(error))")
+        }
+        guard certificate.issuerName == issuer.subjectName else {
+            throw OCSPError(.issuerMismatch, "the certificate names another issuer; pass the certificate that signed it")
+        }
+        self.init(
+            hashAlgorithm: hash.algorithmIdentifier,
+            issuerNameHash: hash.hash(issuer.subjectName)[...],
+            issuerKeyHash: hash.hash(issuer.subjectPublicKey)[...],
+            serialNumber: certificate.serialNumber)
+    }
+}

@@ -23,6 +23,7 @@ public struct OCSPSubject: Sendable {
     let issuerFields: OCSPCertificateFields
     /// SHA-1 of the issuer's subjectPublicKey: the ResponderID byKey form (RFC 6960 §4.2.1).
     let issuerKeySHA1: [UInt8]
+    private let sha1CertID: OCSPCertID
 
     /// Prepares `certificate` and `issuer`.
     ///
@@ -50,6 +51,11 @@ public struct OCSPSubject: Sendable {
         self.certificate = certificate
         self.issuerDER = issuerDER
         self.issuerKeySHA1 = OCSPHashAlgorithm.sha1.hash(issuerFields.subjectPublicKey)
+        self.sha1CertID = OCSPCertID(
+            hashAlgorithm: OCSPHashAlgorithm.sha1.algorithmIdentifier,
+            issuerNameHash: OCSPHashAlgorithm.sha1.hash(issuerFields.subjectName)[...],
+            issuerKeyHash: issuerKeySHA1[...],
+            serialNumber: certificateFields.serialNumber)
     }
 
     /// Prepares the first certificate of `pem` with the issuer that follows it, or with
@@ -86,7 +92,9 @@ public struct OCSPSubject: Sendable {
 
     /// The CertID for this certificate with `hash` (RFC 6960 §4.1.1).
     public func certID(hash: OCSPHashAlgorithm = .sha1) -> OCSPCertID {
-        OCSPCertID(
+        // SHA-1 is what lookups send (RFC 5019 §2.1.1): computed once, at init.
+        if hash == .sha1 { return sha1CertID }
+        return OCSPCertID(
             hashAlgorithm: hash.algorithmIdentifier,
             issuerNameHash: hash.hash(issuerFields.subjectName)[...],
             issuerKeyHash: hash.hash(issuerFields.subjectPublicKey)[...],
