@@ -10,8 +10,15 @@ let package = Package(
         .executable(name: "ocsp", targets: ["OCSPCommand"]),
         .executable(name: "autocert-demo-ca", targets: ["DemoCA"]),
         // MARK: products: stapling (issue 3)
+        .library(name: "AutocertStorage", targets: ["AutocertStorage"]),
+        .library(name: "AutocertStapling", targets: ["AutocertStapling"]),
         // MARK: products: TLS (issue 4)
+        .library(name: "AutocertTLS", targets: ["AutocertTLS"]),
+        .library(name: "AutocertOpenSSL", targets: ["AutocertOpenSSL"]),
+        .library(name: "AutocertGnuTLS", targets: ["AutocertGnuTLS"]),
+        .executable(name: "autocert-server", targets: ["AutocertServer"]),
         // MARK: products: autocert (issue 6)
+        .library(name: "Autocert", targets: ["Autocert"]),
         // MARK: products: ACME (issue 5)
         .library(name: "AutocertACME", targets: ["AutocertACME"]),
     ],
@@ -57,8 +64,147 @@ let package = Package(
         ),
 
         // MARK: targets: stapling (issue 3)
+        .target(name: "AutocertStorage"),
+        .target(
+            name: "AutocertStapling",
+            dependencies: [
+                "AutocertOCSP",
+                "AutocertStorage",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "AutocertStorageTests",
+            dependencies: ["AutocertStorage", "AutocertTestSupport"]
+        ),
+        .testTarget(
+            name: "AutocertStaplingTests",
+            dependencies: [
+                "AutocertStapling",
+                "AutocertOCSP",
+                "AutocertHTTP",
+                "AutocertStorage",
+                "AutocertTestSupport",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // MARK: targets: TLS (issue 4)
+        .target(
+            name: "AutocertTLS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .systemLibrary(
+            name: "CAutocertOpenSSL",
+            path: "Adapters/OpenSSL/CAutocertOpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "AutocertOpenSSL",
+            dependencies: ["AutocertTLS", "CAutocertOpenSSL", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Adapters/OpenSSL/AutocertOpenSSL"
+        ),
+        .systemLibrary(
+            name: "CAutocertGnuTLS",
+            path: "Adapters/GnuTLS/CAutocertGnuTLS",
+            pkgConfig: "gnutls",
+            providers: [.apt(["libgnutls28-dev"])]
+        ),
+        .target(
+            name: "AutocertGnuTLS",
+            dependencies: ["AutocertTLS", "CAutocertGnuTLS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Adapters/GnuTLS/AutocertGnuTLS"
+        ),
+        .executableTarget(
+            name: "AutocertServer",
+            dependencies: [
+                "Autocert",
+                "AutocertStorage",
+                "AutocertTLS",
+                "AutocertOpenSSL",
+                "AutocertGnuTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Examples/AutocertServer"
+        ),
+        .testTarget(
+            name: "TLSBackendTests",
+            dependencies: [
+                "AutocertTLS",
+                "AutocertOpenSSL",
+                "AutocertGnuTLS",
+                "AutocertTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MARK: targets: autocert (issue 6)
+        .target(
+            name: "Autocert",
+            dependencies: [
+                "AutocertTLS",
+                "AutocertACME",
+                "AutocertStapling",
+                "AutocertStorage",
+                "AutocertOCSP",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "AutocertTests",
+            dependencies: [
+                "Autocert",
+                "AutocertACME",
+                "AutocertHTTP",
+                "AutocertOpenSSL",
+                "AutocertGnuTLS",
+                "AutocertTLS",
+                "AutocertStapling",
+                "AutocertStorage",
+                "AutocertOCSP",
+                "AutocertTestSupport",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         // MARK: targets: ACME (issue 5)
         .target(
             name: "AutocertACME",

@@ -1,0 +1,64 @@
+import AutocertTLS
+internal import CAutocertGnuTLS
+import Logging
+import NIOCore
+
+/// The GnuTLS (3.7) ``TLSBackend``: TLS 1.2 and 1.3 over push/pull functions, the chain and
+/// staple handed over per connection by `gnutls_certificate_set_retrieve_function3`, which
+/// GnuTLS sends only to clients that asked (RFC 6066 §8, RFC 8446 §4.4.2.1).
+public struct GnuTLSBackend: TLSBackend {
+    public let configuration: TLSServerConfiguration
+    private let shared: GnuTLSShared
+
+    public init(configuration: TLSServerConfiguration = TLSServerConfiguration()) throws {
+        self.configuration = configuration
+        self.shared = try GnuTLSShared(configuration: configuration)
+    }
+
+    public var name: String { "gnutls" }
+
+    public var libraryVersion: String { "GnuTLS " + String(cString: gnutls_check_version(nil)) }
+
+    public var supportsStapling: Bool { true }
+
+    public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
+        let shared = self.shared
+        return TLSServerHandler<GnuTLSSession>(
+            backendName: name, selector: selector, configuration: configuration, logger: logger
+        ) { key, hello, applicationProtocol in
+            let prepared = try shared.keys.prepared(for: key)
+            return try GnuTLSSession(shared: shared, key: prepared, hello: hello, applicationProtocol: applicationProtocol)
+        }
+    }
+}
+
+/// What every session of a backend shares: the credentials (with the retrieve callback),
+/// the priority cache, and the prepared keys. Read-only once made, so any thread may use it.
+final class GnuTLSShared: @unchecked Sendable {
+    let credentials: gnutls_certificate_credentials_t
+    let priority: gnutls_priority_t
+    let keys: GnuTLSKeyCache
+    let staplingEnabled: Bool
+
+    init(configuration: TLSServerConfiguration) throws {
+        var credentials: gnutls_certificate_credentials_t?
+        try GnuTLSError.check(gnutls_certificate_allocate_credentials(&credentials), .libraryFailure, "allocating GnuTLS credentials")
+        self.credentials = credentials!
+        var priority: gnutls_priority_t?
+        let versions = configuration.minimumVersion == .tls13 ? "+VERS-TLS1.3" : "+VERS-TLS1.3:+VERS-TLS1.2"
+        let result = gnutls_priority_init(&priority, "NORMAL:-VERS-ALL:\(versions)", nil)
+        guard result == GNUTLS_E_SUCCESS, let priority else {
+            gnutls_certificate_free_credentials(credentials)
+            throw GnuTLSError.error(result, .libraryFailure, "setting the GnuTLS priority string")
+        }
+        self.priority = priority
+        self.keys = GnuTLSKeyCache()
+        self.staplingEnabled = configuration.staplingEnabled
+        gnutls_certificate_set_retrieve_function3(self.credentials, gnuTLSRetrieveCertificate)
+    }
+
+    deinit {
+        gnutls_priority_deinit(priority)
+        gnutls_certificate_free_credentials(credentials)
+    }
+}

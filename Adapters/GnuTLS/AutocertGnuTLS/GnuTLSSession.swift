@@ -1,0 +1,190 @@
+import AutocertTLS
+internal import CAutocertGnuTLS
+import Glibc
+import NIOCore
+
+/// One GnuTLS server session over push/pull functions: the ``TLSServerEngine`` of the GnuTLS
+/// backend. Owns its session; keeps its prepared key alive for the retrieve callback.
+final class GnuTLSSession: TLSServerEngine {
+    let session: gnutls_session_t
+    let key: GnuTLSPreparedKey
+    let sendStaple: Bool
+    private let requestedStatus: Bool
+    private let shared: GnuTLSShared
+    var input: ByteBuffer
+    var output: ByteBuffer
+
+    init(shared: GnuTLSShared, key: GnuTLSPreparedKey, hello: ClientHello, applicationProtocol: String?) throws {
+        var session: gnutls_session_t?
+        let flags = GNUTLS_SERVER.rawValue | GNUTLS_NONBLOCK.rawValue | GNUTLS_NO_TICKETS.rawValue
+        try GnuTLSError.check(gnutls_init(&session, flags), .libraryFailure, "to create a session")
+        self.session = session!
+        self.key = key
+        self.shared = shared
+        self.sendStaple = shared.staplingEnabled && key.ocsp != nil
+        self.requestedStatus = hello.requestsOCSPStaple
+        self.input = ByteBufferAllocator().buffer(capacity: 0)
+        self.output = ByteBufferAllocator().buffer(capacity: 0)
+        try configure(applicationProtocol)
+    }
+
+    private func configure(_ applicationProtocol: String?) throws {
+        try GnuTLSError.check(gnutls_priority_set(session, shared.priority), .libraryFailure, "to set the priorities")
+        try GnuTLSError.check(gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(shared.credentials)),
+                              .libraryFailure, "to set the credentials")
+        let unmanaged = Unmanaged.passUnretained(self).toOpaque()
+        gnutls_session_set_ptr(session, unmanaged)
+        gnutls_transport_set_ptr(session, unmanaged)
+        gnutls_transport_set_push_function(session, gnuTLSPush)
+        gnutls_transport_set_pull_function(session, gnuTLSPull)
+        gnutls_transport_set_pull_timeout_function(session, gnuTLSPullTimeout)
+        if let applicationProtocol {
+            // Only the answer already chosen by ALPNPolicy (RFC 7301 §3.2, RFC 8737 §3).
+            var bytes = Array(applicationProtocol.utf8)
+            let result = bytes.withUnsafeMutableBufferPointer { buffer in
+                var datum = gnutls_datum_t(data: buffer.baseAddress, size: UInt32(buffer.count))
+                return gnutls_alpn_set_protocols(session, &datum, 1, UInt32(GNUTLS_ALPN_SERVER_PRECEDENCE.rawValue))
+            }
+            try GnuTLSError.check(result, .libraryFailure, "to set the ALPN protocol")
+        }
+    }
+
+    deinit { gnutls_deinit(session) }
+
+    func receive(_ ciphertext: ByteBuffer) {
+        var ciphertext = ciphertext
+        input.writeBuffer(&ciphertext)
+    }
+
+    func handshake() -> TLSEngineStatus {
+        for _ in 0..<Self.retryLimit {
+            let result = gnutls_handshake(session)
+            if result == GNUTLS_E_SUCCESS { return .complete }
+            if result == GNUTLS_E_AGAIN || result == GNUTLS_E_INTERRUPTED { return .incomplete }
+            if gnutls_error_is_fatal(result) == 0 { continue } // a warning alert: go on
+            let error = GnuTLSError.error(result, .handshakeFailed, "the handshake", session: session)
+            _ = gnutls_alert_send_appropriate(session, result)
+            return .failed(error)
+        }
+        return .failed(TLSBackendError(.handshakeFailed, "the client sent more than \(Self.retryLimit) warning alerts in a row"))
+    }
+
+    /// How many non-fatal results in a row a call tolerates before giving up.
+    private static let retryLimit = 16
+
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+        for _ in 0..<Self.retryLimit {
+            var result = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { space in
+                result = gnutls_record_recv(session, space.baseAddress, space.count)
+                return max(result, 0)
+            }
+            if result > 0 { return .wantMore }
+            if result == 0 { return .closed }
+            let code = Int32(result)
+            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED { return .wantMore }
+            if gnutls_error_is_fatal(code) == 0 { continue }
+            if code == GNUTLS_E_PREMATURE_TERMINATION {
+                return .failed(GnuTLSError.error(code, .unexpectedClose, "to read: the client closed without close_notify"))
+            }
+            return .failed(GnuTLSError.error(code, .libraryFailure, "to decrypt a record from the client", session: session))
+        }
+        return .failed(TLSBackendError(.libraryFailure, "the client sent more than \(Self.retryLimit) warning alerts in a row"))
+    }
+
+    func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
+        var remaining = plaintext
+        var retries = 0
+        while remaining.readableBytes > 0 {
+            let result = remaining.withUnsafeReadableBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
+            if result < 0 {
+                let code = Int32(result)
+                retries += 1
+                if gnutls_error_is_fatal(code) == 0, retries < Self.retryLimit { continue } // push never blocks
+                return .failed(GnuTLSError.error(code, .libraryFailure, "to encrypt application data"))
+            }
+            remaining.moveReaderIndex(forwardBy: result)
+        }
+        return .complete
+    }
+
+    func shutdown() {
+        _ = gnutls_bye(session, GNUTLS_SHUT_WR)
+    }
+
+    func takeOutput(into buffer: inout ByteBuffer) {
+        buffer.writeBuffer(&output)
+        output.clear()
+    }
+
+    var negotiatedProtocol: String? {
+        var datum = gnutls_datum_t()
+        guard gnutls_alpn_get_selected_protocol(session, &datum) == GNUTLS_E_SUCCESS, let data = datum.data else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(datum.size)), as: UTF8.self)
+    }
+
+    var protocolVersion: String {
+        switch gnutls_protocol_get_version(session) {
+        case GNUTLS_TLS1_3: "TLSv1.3"
+        case GNUTLS_TLS1_2: "TLSv1.2"
+        case let other: String(cString: gnutls_protocol_get_name(other))
+        }
+    }
+
+    /// Whether the staple went out: GnuTLS sends it exactly when the client asked (RFC 6066 §8).
+    var stapled: Bool { sendStaple && requestedStatus }
+}
+
+// MARK: C callbacks
+
+/// Push function: GnuTLS's ciphertext goes to the session's output buffer.
+private func gnuTLSPush(_ pointer: gnutls_transport_ptr_t?, _ data: UnsafeRawPointer?, _ length: Int) -> Int {
+    let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
+    session.output.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
+    return length
+}
+
+/// Pull function: ciphertext received so far, or EAGAIN when there is none.
+private func gnuTLSPull(_ pointer: gnutls_transport_ptr_t?, _ data: UnsafeMutableRawPointer?, _ length: Int) -> Int {
+    let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
+    let count = min(length, session.input.readableBytes)
+    guard count > 0, let data else {
+        gnutls_transport_set_errno(session.session, EAGAIN)
+        return -1
+    }
+    session.input.withUnsafeReadableBytes { data.copyMemory(from: $0.baseAddress!, byteCount: count) }
+    session.input.moveReaderIndex(forwardBy: count)
+    if session.input.readableBytes == 0 { session.input.clear() }
+    return count
+}
+
+/// Pull-timeout function: never waits; says whether ciphertext is there.
+private func gnuTLSPullTimeout(_ pointer: gnutls_transport_ptr_t?, _ milliseconds: UInt32) -> Int32 {
+    let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
+    return session.input.readableBytes > 0 ? 1 : 0
+}
+
+/// Certificate retrieve function (gnutls_certificate_set_retrieve_function3): the chain, key and
+/// staple chosen for this connection; GnuTLS sends the staple only if the client asked.
+func gnuTLSRetrieveCertificate(
+    _ session: gnutls_session_t?, _ info: UnsafePointer<gnutls_cert_retr_st>?,
+    _ certificates: UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, _ certificateCount: UnsafeMutablePointer<UInt32>?,
+    _ ocsp: UnsafeMutablePointer<UnsafeMutablePointer<gnutls_ocsp_data_st>?>?, _ ocspCount: UnsafeMutablePointer<UInt32>?,
+    _ privateKey: UnsafeMutablePointer<gnutls_privkey_t?>?, _ flags: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
+    guard let session, let pointer = gnutls_session_get_ptr(session) else { return -1 }
+    let owner = Unmanaged<GnuTLSSession>.fromOpaque(pointer).takeUnretainedValue()
+    let key = owner.key
+    certificates?.pointee = key.certificates
+    certificateCount?.pointee = UInt32(key.certificateCount)
+    privateKey?.pointee = key.privateKey
+    if owner.sendStaple, let staple = key.ocsp {
+        ocsp?.pointee = staple
+        ocspCount?.pointee = 1
+    } else {
+        ocsp?.pointee = nil
+        ocspCount?.pointee = 0
+    }
+    flags?.pointee = 0 // the key stays ours (no GNUTLS_CERT_RETR_DEINIT_ALL)
+    return 0
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# TLS handshake benchmark: server CPU time per full, stapled TLS 1.3 handshake (ECDSA P-256,
+# client sends status_request, no resumption), measured from the server's own accounting
+# (/proc/PID/stat utime+stime), server pinned to one core and the load client to the other.
+#
+# Servers, all in one run, on loopback, same certificate, key and staple:
+#   autocert-server --backend openssl   (stapling on / off)
+#   autocert-server --backend gnutls    (stapling on / off)
+#   nginx with ssl_stapling on + ssl_stapling_file (and off, for reference)
+#
+# Usage: Benchmarks/TLSHandshake/run.sh
+# Environment: HANDSHAKES (per round, default 3000), ROUNDS (default 15), WARMUP (default 1000),
+#   SERVER_CPU (default 0), CLIENT_CPU (default 1), PACKAGE_DIR (default: the repo),
+#   AUTOCERT_SERVER (a prebuilt release binary; default: build one), RESULTS (a file for the table).
+# Installs what it needs with apt-get when missing: nginx-light, gcc, libssl-dev, openssl.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+package_dir="${PACKAGE_DIR:-$repo}"
+handshakes="${HANDSHAKES:-3000}"
+rounds="${ROUNDS:-15}"
+warmup="${WARMUP:-1000}"
+server_cpu="${SERVER_CPU:-0}"
+client_cpu="${CLIENT_CPU:-1}"
+work="$(mktemp -d /tmp/tls-handshake-bench.XXXXXX)"
+clock_ticks="$(getconf CLK_TCK)"
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { echo "bench: $*" >&2; }
+
+# --- dependencies -------------------------------------------------------------------------
+missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v gcc >/dev/null || missing+=(gcc)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v taskset >/dev/null || missing+=(util-linux)
+[ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+# --- builds -------------------------------------------------------------------------------
+gcc -O2 -Wall -o "$work/handshake_client" "$here/handshake_client.c" -lssl -lcrypto
+if [ -n "${AUTOCERT_SERVER:-}" ]; then
+  server_bin="$AUTOCERT_SERVER"
+else
+  log "building autocert-server (release)"
+  (cd "$package_dir" && swift build -c release --scratch-path "$package_dir/.build-bench" --product autocert-server >&2)
+  server_bin="$package_dir/.build-bench/release/autocert-server"
+fi
+
+# --- certificate, key, staple -------------------------------------------------------------
+cd "$work"
+"$here/make-pki.sh"
+
+# --- servers ------------------------------------------------------------------------------
+port_base=$((20000 + RANDOM % 20000))
+wait_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "nothing listens on port $1"; return 1
+}
+
+declare -A port_of pid_of expect_of
+next_port=$port_base
+start_autocert() { # name backend staple(yes|no)
+  local port=$next_port; next_port=$((next_port + 1))
+  local staple=(); [ "$3" = yes ] && staple=(--staple staple.der)
+  taskset -c "$server_cpu" "$server_bin" --backend "$2" --host 127.0.0.1 --https-port "$port" --threads 1 \
+    --log-level warning --cert leaf.pem --key leaf.key "${staple[@]}" 2>"$1.log" &
+  pids+=($!); pid_of[$1]=$!; port_of[$1]=$port
+  wait_port "$port"
+}
+start_nginx() { # name staple(on|off)
+  local port=$next_port; next_port=$((next_port + 1))
+  mkdir -p "nginx-$1"
+  cat > "nginx-$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx-$1/nginx.pid;
+error_log $work/nginx-$1/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$port ssl;
+    server_name bench.test;
+    ssl_certificate $work/leaf.pem;
+    ssl_certificate_key $work/leaf.key;
+    ssl_trusted_certificate $work/ca.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    ssl_stapling $2;
+    ssl_stapling_file $work/staple.der;
+    location / { return 200 "hello from nginx\n"; }
+  }
+}
+CONF
+  taskset -c "$server_cpu" "$nginx_bin" -p "$work/nginx-$1" -c "$work/nginx-$1/nginx.conf" &
+  local master=$!
+  pids+=("$master"); port_of[$1]=$port
+  wait_port "$port"
+  pid_of[$1]="$(pgrep -P "$master" | head -1)" # the worker does the TLS
+}
+
+start_nginx nginx on
+start_nginx nginx-nostaple off
+start_autocert openssl openssl yes
+start_autocert openssl-nostaple openssl no
+start_autocert gnutls gnutls yes
+start_autocert gnutls-nostaple gnutls no
+expect_of=([nginx]=expect-staple [nginx-nostaple]=expect-no-staple [openssl]=expect-staple
+           [openssl-nostaple]=expect-no-staple [gnutls]=expect-staple [gnutls-nostaple]=expect-no-staple)
+configs=(nginx openssl gnutls nginx-nostaple openssl-nostaple gnutls-nostaple)
+
+cpu_ticks() { # utime + stime of every thread of PID (fields 14 and 15 after the comm field)
+  sed -e 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+run_client() { # name count
+  taskset -c "$client_cpu" "$work/handshake_client" 127.0.0.1 "${port_of[$1]}" bench.test "$2" "${expect_of[$1]}"
+}
+
+for name in "${configs[@]}"; do
+  log "warming up $name (pid ${pid_of[$name]}, port ${port_of[$name]})"
+  run_client "$name" "$warmup" >/dev/null
+done
+
+declare -A samples by_round
+for round in $(seq 1 "$rounds"); do
+  # Each round starts one server later, so that no server always runs first or last.
+  shift_by=$(((round - 1) % ${#configs[@]}))
+  order=("${configs[@]:$shift_by}" "${configs[@]:0:$shift_by}")
+  for name in "${order[@]}"; do
+    before="$(cpu_ticks "${pid_of[$name]}")"
+    result="$(run_client "$name" "$handshakes")"
+    after="$(cpu_ticks "${pid_of[$name]}")"
+    us="$(awk -v t=$((after - before)) -v hz="$clock_ticks" -v n="$handshakes" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    samples[$name]="${samples[$name]:-} $us"
+    by_round[$name,$round]="$us"
+    log "round $round $name: $us µs/handshake ($result)"
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A med
+for name in "${configs[@]}"; do med[$name]="$(echo "${samples[$name]}" | median)"; done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# The median of the per-round ratios: both servers of a pair measured minutes apart at most,
+# so a change in the machine's load between rounds cancels out.
+paired() {
+  local values=""
+  for round in $(seq 1 "$rounds"); do values="$values $(ratio "${by_round[$1,$round]}" "${by_round[$2,$round]}")"; done
+  echo "$values" | median | awk '{ printf "%.3f", $1 }'
+}
+
+{
+  echo "| server | µs CPU per handshake (median of $rounds × $handshakes) | samples |"
+  echo "|---|---:|---|"
+  for name in "${configs[@]}"; do echo "| $name | ${med[$name]} | ${samples[$name]# } |"; done
+  echo
+  echo "| ratio | of medians | median of per-round ratios | target |"
+  echo "|---|---:|---:|---|"
+  echo "| openssl / nginx (stapled) | $(ratio "${med[openssl]}" "${med[nginx]}") | $(paired openssl nginx) | ≤ 0.90 |"
+  echo "| gnutls / nginx (stapled) | $(ratio "${med[gnutls]}" "${med[nginx]}") | $(paired gnutls nginx) | ≤ 1.00 |"
+  echo "| openssl stapled / not | $(ratio "${med[openssl]}" "${med[openssl-nostaple]}") | $(paired openssl openssl-nostaple) | ≤ 1.03 |"
+  echo "| gnutls stapled / not | $(ratio "${med[gnutls]}" "${med[gnutls-nostaple]}") | $(paired gnutls gnutls-nostaple) | ≤ 1.03 |"
+  echo "| nginx stapled / not | $(ratio "${med[nginx]}" "${med[nginx-nostaple]}") | $(paired nginx nginx-nostaple) | (reference) |"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(openssl version); $("$nginx_bin" -v 2>&1)"
+} | tee "${RESULTS:-/dev/null}"

@@ -1,0 +1,119 @@
+import ArgumentParser
+import AutocertTLS
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// `autocert-server`: an HTTPS server over a chosen TLS backend.
+@main
+struct AutocertServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autocert-server",
+        abstract: "Serve HTTPS over the OpenSSL or GnuTLS backend, with OCSP stapling.",
+        discussion: """
+            Certificates you bring: give --cert and --key once per certificate, each pair \
+            optionally followed by --staple with a DER OCSP response for that certificate. \
+            Each certificate serves the DNS names in its subjectAltName (SNI picks it); the \
+            first pair is the default for clients that send no name or an unknown one. The \
+            staple is sent only to clients that ask for it (status_request, RFC 6066 §8).
+
+            Example:
+              autocert-server --backend openssl --https-port 8443 \\
+                --cert a.pem --key a.key --staple a.ocsp.der \\
+                --cert b.pem --key b.key
+
+            Each connection must finish its handshake within --handshake-timeout; anything \
+            that is not TLS is closed with one log line.
+
+            Planned, same command: --storage DIR and --ocsp-responder URL (automatic stapling), \
+            --domain, --directory, --email, --http-port, --no-staple-ocsp, --must-staple \
+            (automatic certificates from an ACME CA).
+            """
+    )
+
+    @Option(help: "The TLS library: openssl or gnutls.")
+    var backend: BackendChoice = .openssl
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("https-port"), help: "The TLS port to listen on (0 picks a free one).")
+    var httpsPort: Int = 8443
+
+    @Option(help: ArgumentHelp("A PEM certificate chain, leaf first (repeatable, one per set of names).", valueName: "CHAIN.pem"))
+    var cert: [String] = []
+
+    @Option(help: ArgumentHelp("The PEM private key of the --cert before it.", valueName: "KEY.pem"))
+    var key: [String] = []
+
+    @Option(help: ArgumentHelp("A DER OCSP response to staple for the --cert/--key pair before it.", valueName: "RESPONSE.der"))
+    var staple: [String] = []
+
+    @Option(help: ArgumentHelp("ALPN protocols to offer, most preferred first, comma-separated.", valueName: "LIST"))
+    var alpn: String = "http/1.1"
+
+    @Option(help: ArgumentHelp("Seconds a client has to finish its handshake.", valueName: "SECONDS"))
+    var handshakeTimeout: Double = 10
+
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int = System.coreCount
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup(title: "Automatic certificates (ACME)")
+    var automatic: AutomaticOptions
+
+    func validate() throws {
+        guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
+        guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
+        guard threads > 0, handshakeTimeout > 0 else { throw ValidationError("--threads and --handshake-timeout must be positive") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = {
+            var logger = Logger(label: "autocert-server")
+            logger.logLevel = logLevel
+            return logger
+        }()
+        let pairs = try CertificateArguments.pairs(from: Array(CommandLine.arguments.dropFirst()))
+        let manager = try automatic.makeManager(logger: logger)
+        let selector: any CertificateSelector = try manager ?? CertificateArguments.selector(for: pairs, logger: logger)
+        let configuration = TLSServerConfiguration(
+            applicationProtocols: alpn.split(separator: ",").map(String.init),
+            handshakeTimeout: .nanoseconds(Int64(handshakeTimeout * 1e9))
+        )
+        let tls = try backend.make(configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let banner = "hello from autocert-server over \(tls.name)\n"
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = tls.makeServerHandler(selector: selector, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(HelloHandler(body: banner))
+                }
+            }
+            .bind(host: host, port: httpsPort).get()
+        let port = channel.localAddress?.port ?? httpsPort
+        logger.notice("listening", metadata: [
+            "host": "\(host)", "https-port": "\(port)", "backend": "\(tls.name)",
+            "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)",
+        ])
+        let signals = ShutdownSignals.install { channel.close(promise: nil) }
+        try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
+            try await channel.closeFuture.get()
+        }
+        try await group.shutdownGracefully()
+        signals.cancel()
+        logger.notice("stopped")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Autocert
+import AutocertStorage
+import AutocertTLS
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The automatic-certificate flags of `autocert-server`: certificates for `--domain` names
+/// from an ACME CA through the autocert ``Autocert/Manager``, stapled unless `--no-staple-ocsp`.
+///
+/// Example against Pebble:
+///   autocert-server --domain a.example.test --directory https://127.0.0.1:14000/dir \
+///     --ca-roots pebble.minica.pem --accept-tos --storage /tmp/autocert --https-port 5001 --http-port 5002
+struct AutomaticOptions: ParsableArguments {
+    @Option(name: .customLong("domain"), help: ArgumentHelp("A name to obtain a certificate for (repeatable); turns automatic mode on.", valueName: "NAME"))
+    var domains: [String] = []
+
+    @Option(help: ArgumentHelp("The ACME directory URL.", valueName: "URL"))
+    var directory: String = Manager.Configuration.letsEncryptDirectoryURL
+
+    @Option(name: .customLong("ca-roots"), help: ArgumentHelp("PEM roots trusted for the directory's HTTPS (a test CA such as Pebble).", valueName: "ROOTS.pem"))
+    var caRoots: String?
+
+    @Option(help: "A contact address for the ACME account.")
+    var email: String?
+
+    @Flag(name: .customLong("accept-tos"), help: "Agree to the CA's terms of service (required by Let's Encrypt).")
+    var acceptTermsOfService = false
+
+    @Option(help: ArgumentHelp("Where keys, certificates and staples are kept (0700 directory, 0600 files).", valueName: "DIR"))
+    var storage: String?
+
+    @Option(name: .customLong("http-port"), help: "The plain-HTTP port for http-01 answers and redirects to HTTPS (0: none).")
+    var httpPort: Int = 80
+
+    @Flag(name: .customLong("no-staple-ocsp"), help: "Do not staple OCSP responses to the certificates obtained.")
+    var noStapleOCSP = false
+
+    @Flag(name: .customLong("must-staple"), help: "Ask for OCSP Must-Staple certificates (RFC 7633).")
+    var mustStaple = false
+
+    /// Whether automatic mode is on (at least one --domain).
+    var isEnabled: Bool { !domains.isEmpty }
+
+    func validate() throws {
+        guard isEnabled || (caRoots == nil && email == nil && storage == nil && !mustStaple && !noStapleOCSP) else {
+            throw ValidationError("--ca-roots, --email, --storage, --must-staple and --no-staple-ocsp need at least one --domain")
+        }
+        guard (0...65_535).contains(httpPort) else { throw ValidationError("--http-port must be a port number") }
+    }
+
+    /// The Manager for the --domain names; nil when automatic mode is off.
+    func makeManager(logger: Logger) throws -> Manager? {
+        guard isEnabled else { return nil }
+        let configuration = Manager.Configuration(
+            directoryURL: directory, directoryTrustedRootsPEMFile: caRoots,
+            storage: try storage.map { try DirectoryStorage(path: $0) },
+            hostPolicy: .allowing(domains), email: email, acceptsTermsOfService: acceptTermsOfService,
+            mustStaple: mustStaple, stapleOCSP: !noStapleOCSP)
+        logger.info("automatic certificates", metadata: [
+            "domains": "\(domains.joined(separator: ","))", "directory": "\(directory)",
+            "storage": "\(storage ?? Manager.Configuration.defaultStoragePath)", "staple-ocsp": "\(!noStapleOCSP)",
+        ])
+        return try Manager(configuration: configuration, logger: logger)
+    }
+
+    /// Runs `manager` (renewal, stapling) and the port-80 listener while `body` runs.
+    func serving(_ manager: Manager?, group: any EventLoopGroup, host: String, httpsPort: Int, logger: Logger,
+                 _ body: () async throws -> Void) async throws {
+        guard let manager else { return try await body() }
+        var http: (any Channel)?
+        if httpPort != 0 {
+            let makeHandler = manager.http01HandlerFactory(httpsPort: httpsPort)
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                        try channel.pipeline.syncOperations.addHandler(makeHandler())
+                    }
+                }
+                .bind(host: host, port: httpPort).get()
+            logger.notice("listening for http-01 and redirects", metadata: ["http-port": "\(channel.localAddress?.port ?? httpPort)"])
+            http = channel
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await manager.run() }
+            defer { tasks.cancelAll() }
+            try await body()
+        }
+        try? await http?.close()
+    }
+}

@@ -1,0 +1,135 @@
+import AutocertACME
+import AutocertStorage
+import AutocertTLS
+import Crypto
+import Foundation
+import SwiftASN1
+import Logging
+import Synchronization
+import X509
+
+/// The ``CertificateAuthority`` over an ACME CA (RFC 8555), through `AutocertACME.ACMEClient`.
+///
+/// Registers (or finds) the account on first use, with its key persisted in storage before
+/// it is used; orders, answers tls-alpn-01 (RFC 8737) or http-01 (RFC 8555 §8.3) through
+/// ``ChallengeAnswers``, finalizes with a CSR signed by the Manager's key, and downloads the
+/// chain. http-01 is chosen only when an HTTP handler serves the answers
+/// (``Manager/http01HandlerFactory(httpsPort:)``), as in Go autocert.
+public final class ACMECertificateAuthority: CertificateAuthority {
+    public let client: ACMEClient
+    let storage: any BlobStorage
+    let contact: [String]
+    let acceptsTermsOfService: Bool
+    let challengeTypes: [String]
+    let logger: Logger
+    private let account = Mutex<ACMEAccount?>(nil)
+    private let accountFlight = SingleFlight<Int, ACMEAccount>()
+
+    /// - Parameters:
+    ///   - challengeTypes: the challenge types to answer, preferred first. Default tls-alpn-01, then http-01.
+    public init(client: ACMEClient, storage: any BlobStorage, email: String?, acceptsTermsOfService: Bool,
+                challengeTypes: [String] = [ACMEChallenge.tlsALPN01, ACMEChallenge.http01], logger: Logger) {
+        self.client = client
+        self.storage = storage
+        self.contact = email.map { ["mailto:" + $0] } ?? []
+        self.acceptsTermsOfService = acceptsTermsOfService
+        self.challengeTypes = challengeTypes
+        self.logger = logger
+    }
+
+    /// A CA at `directoryURL` on the default libcurl transport, trusting the system roots and
+    /// the PEM roots in `trustedRootsPEMFile` when given.
+    public convenience init(directoryURL: String, trustedRootsPEMFile: String?, storage: any BlobStorage, email: String?,
+                            acceptsTermsOfService: Bool, logger: Logger) {
+        self.init(client: ACMEClient(directoryURL: directoryURL, trustedRootsPEMFile: trustedRootsPEMFile, logger: logger),
+                  storage: storage, email: email, acceptsTermsOfService: acceptsTermsOfService, logger: logger)
+    }
+
+    /// The storage name of the account key for this directory: `acme-account+` and the first
+    /// 16 hex digits of the SHA-256 of the directory URL.
+    var accountKeyName: String {
+        "acme-account+" + SHA256.hash(data: Array(client.directoryURL.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]] {
+        let account = try await currentAccount()
+        let order = try await client.newOrder(for: request.names, account: account)
+        for url in order.resource.authorizations {
+            let authorization = try await client.authorization(at: url, account: account)
+            guard authorization.status != .valid else { continue }
+            let types = challengeTypes.filter { $0 != ACMEChallenge.http01 || challenges.servesHTTP01 }
+            guard authorization.status == .pending, let challenge = types.lazy.compactMap({ authorization.challenge($0) }).first else {
+                throw AutocertError(.issuanceFailed, "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers none of \(types); offered: \(authorization.resource.challenges.map(\.type))")
+            }
+            let name = authorization.identifier.value
+            let keyAuthorization = try challenge.keyAuthorization(for: account.key)
+            let withdraw = try present(challenge, name: name, keyAuthorization: keyAuthorization, answers: challenges)
+            defer { withdraw() }
+            _ = try await client.respond(to: challenge, account: account)
+            _ = try await client.waitForAuthorization(at: url, account: account)
+        }
+        let ready = try await client.waitForOrder(order, account: account)
+        let valid = ready.status == .valid ? ready : try await client.finalize(ready, csrDER: try Self.csr(for: request), account: account)
+        return try await client.downloadCertificate(for: valid, account: account).certificatesDER
+    }
+
+    public func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {
+        try await client.revoke(certificateDER: leafDER, reason: reason.map(ACMERevocationReason.init(rawValue:)), signer: .account(currentAccount()))
+    }
+
+    /// Puts the answer in place; returns the function that withdraws it.
+    private func present(_ challenge: ACMEChallenge, name: String, keyAuthorization: String, answers: ChallengeAnswers) throws -> () -> Void {
+        switch challenge.type {
+        case ACMEChallenge.tlsALPN01:
+            let certificate = try TLSALPNChallengeCertificate(name: name, keyAuthorization: keyAuthorization)
+            answers.setTLSALPN01(try CertifiedKey(certificateChain: [certificate.certificateDER], privateKey: Array(certificate.privateKey.derRepresentation)), for: name)
+            return { answers.removeTLSALPN01(for: name) }
+        default:
+            let token = challenge.token ?? ""
+            answers.setHTTP01(token: token, keyAuthorization: keyAuthorization)
+            return { answers.removeHTTP01(token: token) }
+        }
+    }
+
+    /// The account, registered or found once (RFC 8555 §7.3); its key is stored before use.
+    func currentAccount() async throws -> ACMEAccount {
+        if let account = account.withLock({ $0 }) { return account }
+        return try await accountFlight.run(0) {
+            if let account = account.withLock({ $0 }) { return account }
+            let key: ACMEAccountKey
+            if let stored = try await storage.get(accountKeyName) {
+                key = try ACMEAccountKey(pemRepresentation: String(decoding: stored, as: UTF8.self))
+            } else {
+                if try await client.directory().meta?.termsOfService != nil, !acceptsTermsOfService {
+                    throw AutocertError(.termsNotAccepted, "the CA at \(client.directoryURL) has terms of service; read them and set Configuration.acceptsTermsOfService")
+                }
+                key = ACMEAccountKey.generateP256()
+                try await storage.put(accountKeyName, Array(key.pemRepresentation.utf8))
+            }
+            let registered = try await client.createAccount(key: key, contact: contact, termsOfServiceAgreed: acceptsTermsOfService)
+            account.withLock { $0 = registered }
+            return registered
+        }
+    }
+
+    /// A DER PKCS #10 request for `request` (RFC 8555 §7.4): every name in the SAN, the first
+    /// also as CN, and with must-staple the TLS Feature status_request (RFC 7633 §4.2.1).
+    static func csr(for request: CertificateRequest) throws -> [UInt8] {
+        var extensions = try Certificate.Extensions {
+            SubjectAlternativeNames(request.names.map { GeneralName.dnsName($0) })
+        }
+        if request.mustStaple {
+            // Features ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 7633 §4.1, RFC 6066 §8).
+            let value: [UInt8] = [0x30, 0x03, 0x02, 0x01, 0x05]
+            try extensions.append(Certificate.Extension(oid: CSRBuilder.tlsFeatureOID, critical: false, value: value[...]))
+        }
+        let csr = try CertificateSigningRequest(
+            version: .v1, subject: try DistinguishedName { CommonName(request.names.first ?? "") },
+            privateKey: request.privateKey,
+            attributes: CertificateSigningRequest.Attributes([try CertificateSigningRequest.Attribute(ExtensionRequest(extensions: extensions))]),
+            signatureAlgorithm: request.signatureAlgorithm)
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        return serializer.serializedBytes
+    }
+}

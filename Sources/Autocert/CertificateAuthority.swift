@@ -1,0 +1,34 @@
+import X509
+
+/// The CA the ``Manager`` obtains certificates from: the seam between the Manager and ACME.
+///
+/// ``ACMECertificateAuthority`` is the implementation over `AutocertACME.ACMEClient`;
+/// tests use an in-process fake that signs with swift-certificates.
+public protocol CertificateAuthority: Sendable {
+    /// Obtains a certificate for `request`, answering challenges through `challenges`.
+    ///
+    /// - Returns: the chain, leaf first, each certificate DER.
+    func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]]
+
+    /// Revokes the certificate `leafDER` (RFC 8555 §7.6) with a CRLReason code (RFC 5280 §5.3.1).
+    func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws
+}
+
+/// What the Manager asks a ``CertificateAuthority`` for.
+public struct CertificateRequest: Sendable {
+    /// The DNS names, the first also the subject's common name.
+    public var names: [String]
+    /// The certificate's key, already persisted: it signs the CSR (RFC 8555 §7.4).
+    public var privateKey: Certificate.PrivateKey
+    /// The CSR's signature algorithm, matching ``privateKey``.
+    public var signatureAlgorithm: Certificate.SignatureAlgorithm
+    /// Whether to ask for the TLS Feature status_request extension (RFC 7633 §4.2.1).
+    public var mustStaple: Bool
+
+    public init(names: [String], privateKey: Certificate.PrivateKey, signatureAlgorithm: Certificate.SignatureAlgorithm, mustStaple: Bool) {
+        self.names = names
+        self.privateKey = privateKey
+        self.signatureAlgorithm = signatureAlgorithm
+        self.mustStaple = mustStaple
+    }
+}

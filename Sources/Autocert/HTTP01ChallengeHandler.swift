@@ -1,0 +1,97 @@
+import NIOCore
+import NIOHTTP1
+
+/// A plain-HTTP handler that answers http-01 challenges (RFC 8555 §8.3) and redirects
+/// every other request to HTTPS, like Go autocert's `HTTPHandler(nil)`.
+///
+/// Put it after `configureHTTPServerPipeline()` on the port-80 listener. A GET (or HEAD) for
+/// `/.well-known/acme-challenge/TOKEN` is answered with the key authorization as
+/// `text/plain` (404 for an unknown token); other GET and HEAD requests get a 302 to the
+/// same host and path over HTTPS; other methods get 400. Event-loop bound; not `Sendable`.
+public final class HTTP01ChallengeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    /// The path prefix of http-01 answers (RFC 8555 §8.3).
+    public static let pathPrefix = "/.well-known/acme-challenge/"
+
+    private let answers: ChallengeAnswers
+    private let httpsPort: Int
+    private var head: HTTPRequestHead?
+
+    /// - Parameter httpsPort: the port redirects point to; 443 gives URLs without a port.
+    public init(answers: ChallengeAnswers, httpsPort: Int = 443) {
+        self.answers = answers
+        self.httpsPort = httpsPort
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let (status, headers, body) = response(to: head)
+            write(context: context, head: head, status: status, headers: headers, body: body)
+        }
+    }
+
+    /// The status, extra headers and body answering `head`.
+    func response(to head: HTTPRequestHead) -> (HTTPResponseStatus, [(String, String)], String) {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let readable = head.method == .GET || head.method == .HEAD
+        if path.hasPrefix(Self.pathPrefix) {
+            let token = String(path.dropFirst(Self.pathPrefix.count))
+            guard readable, let answer = answers.http01KeyAuthorization(token: token) else {
+                return (.notFound, [], "no such ACME challenge\n")
+            }
+            return (.ok, [("Content-Type", "text/plain")], answer)
+        }
+        guard readable else { return (.badRequest, [], "Use HTTPS\n") }
+        guard let hostHeader = head.headers.first(name: "Host"), let host = Self.hostWithoutPort(hostHeader),
+              HostPolicy.isHostName(HostPolicy.normalise(host)) || host == "localhost" else {
+            return (.badRequest, [], "a Host header naming the server is required\n")
+        }
+        let port = httpsPort == 443 ? "" : ":\(httpsPort)"
+        let target = head.uri.hasPrefix("/") ? head.uri : "/"
+        return (.found, [("Location", "https://\(host)\(port)\(target)")], "")
+    }
+
+    private func write(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, headers: [(String, String)], body: String) {
+        var fields = HTTPHeaders(headers)
+        fields.add(name: "Content-Length", value: "\(body.utf8.count)")
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { fields.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: fields))), promise: nil)
+        if head.method != .HEAD, !body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// `host` from `host[:port]` or `[v6]:port`; nil for an IPv6 literal.
+    static func hostWithoutPort(_ value: String) -> String? {
+        guard !value.hasPrefix("[") else { return nil }
+        return value.split(separator: ":", maxSplits: 1).first.map(String.init)
+    }
+}
+
+extension Manager {
+    /// Makes handlers for the port-80 listener that answer http-01 challenges from this
+    /// Manager and redirect other requests to HTTPS on `httpsPort`; call it once when setting
+    /// up the listener and call the result in each channel's initializer.
+    ///
+    /// Calling it lets the ACME side choose http-01 when tls-alpn-01 is not offered (Go
+    /// autocert's `HTTPHandler` does the same).
+    public func http01HandlerFactory(httpsPort: Int = 443) -> @Sendable () -> HTTP01ChallengeHandler {
+        challenges.markHTTP01Served()
+        let answers = challenges
+        return { HTTP01ChallengeHandler(answers: answers, httpsPort: httpsPort) }
+    }
+}

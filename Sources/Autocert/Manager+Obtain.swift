@@ -1,0 +1,159 @@
+import AutocertOCSP
+import AutocertStapling
+import AutocertStorage
+import AutocertTLS
+import Dispatch
+import Foundation
+import Logging
+
+extension Manager {
+    /// The stored path, then the new-name path; runs inside the name's single flight.
+    func loadOrObtain(_ name: String) async throws -> CertifiedKey {
+        if let record = await loadRecord(name) {
+            metrics.loaded.increment()
+            logger.info("certificate loaded from storage", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
+            return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
+        }
+        try checkRecentFailure(name)
+        let record: CertificateRecord
+        do {
+            record = try await issue(name, reusing: nil)
+        } catch {
+            let failure = recordFailure(name, error)
+            throw failure
+        }
+        schedule.withLock { _ = $0.failures.removeValue(forKey: name) }
+        metrics.obtained.increment()
+        return try await install(record) { .obtained(name: name, notAfter: record.notAfter, renewAt: $0) }
+    }
+
+    /// The validated record of `name` from storage; nil when absent or invalid (logged, reported).
+    func loadRecord(_ name: String) async -> CertificateRecord? {
+        let bytes: [UInt8]?
+        do {
+            bytes = try await storage.get(CertificateRecord.storageName(for: name))
+        } catch {
+            logger.warning("could not read the stored certificate; obtaining a new one", metadata: ["name": "\(name)", "error": "\(error)"])
+            return nil
+        }
+        guard let bytes else { return nil }
+        do {
+            return try CertificateRecord(name: name, pem: String(decoding: bytes, as: UTF8.self), now: clock.now)
+        } catch {
+            metrics.invalidRecords.increment()
+            logger.warning("the stored certificate is invalid; treating it as absent", metadata: ["name": "\(name)", "error": "\(error)"])
+            emit(.invalidStoredRecord(name: name, reason: error.reason))
+            return nil
+        }
+    }
+
+    /// Obtains a certificate for `name` with `key` (the current one, on renewal) or with the
+    /// pending key (persisted BEFORE the CA is asked), and stores the record atomically.
+    func issue(_ name: String, reusing current: CertificateKey?) async throws(AutocertError) -> CertificateRecord {
+        let key: CertificateKey
+        if let current { key = current } else { key = try await pendingKey(for: name) }
+        let started = DispatchTime.now()
+        let chain: [[UInt8]]
+        do {
+            let request = CertificateRequest(names: [name], privateKey: key.privateKey, signatureAlgorithm: key.signatureAlgorithm,
+                                             mustStaple: configuration.mustStaple)
+            chain = try await authority.issueCertificate(request, challenges: challenges)
+        } catch let error as AutocertError {
+            throw error
+        } catch {
+            throw AutocertError(.issuanceFailed, "the CA did not issue a certificate for \(name)", underlying: error)
+        }
+        metrics.issuanceDuration.recordInterval(since: started)
+        let record = try CertificateRecord(name: name, key: key, chain: chain, now: clock.now)
+        do {
+            try await storage.put(CertificateRecord.storageName(for: name), Array(record.pem.utf8))
+            try await storage.delete(CertificateRecord.pendingKeyName(for: name))
+        } catch {
+            // Served from memory; the key survives in the pending blob, so a restart reorders with it.
+            logger.error("could not store the new certificate; it is served but will be obtained again after a restart",
+                         metadata: ["name": "\(name)", "error": "\(error)"])
+        }
+        logger.info("certificate issued", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
+        return record
+    }
+
+    /// The key of an order in progress for `name`: the persisted one if it is readable, else a
+    /// fresh key of ``Configuration/keyType``, written to storage before it is returned.
+    func pendingKey(for name: String) async throws(AutocertError) -> CertificateKey {
+        let storageName = CertificateRecord.pendingKeyName(for: name)
+        if let bytes = try? await storage.get(storageName), let key = try? CertificateKey(pem: String(decoding: bytes, as: UTF8.self)) {
+            return key
+        }
+        do {
+            let key = try CertificateKey.generate(configuration.keyType)
+            try await storage.put(storageName, Array(key.pem.utf8))
+            return key
+        } catch let error as StorageError {
+            throw AutocertError(.storageFailed, "could not store the key for \(name) before ordering: \(error.reason)", underlying: error)
+        } catch {
+            throw AutocertError(.issuanceFailed, "could not make a \(configuration.keyType) key for \(name)", underlying: error)
+        }
+    }
+
+    /// Serves `record` for its name: registers it with the stapler and waits (bounded) for its
+    /// first staple, swaps it in, plans its renewal, retires the old staple, reports `event`.
+    func install(_ record: CertificateRecord, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
+        let name = record.name
+        var stapleID: StapleID?
+        var staple: [UInt8]?
+        if let stapler, record.chain.count > 1 {
+            do {
+                let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1]))
+                stapleID = id
+                staple = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout)
+            } catch {
+                logger.warning("the certificate cannot be stapled", metadata: ["name": "\(name)", "error": "\(error)"])
+            }
+        }
+        let key: CertifiedKey
+        do {
+            key = try record.certifiedKey(staple: staple)
+        } catch {
+            throw AutocertError(.invalidRecord, "the certificate of \(name) cannot be served", underlying: error)
+        }
+        let renewAt = configuration.renewal.renewalTime(notBefore: record.notBefore, notAfter: record.notAfter, unit: configuration.randomUnit())
+        let old = served.withLock { served in
+            defer { served[name] = ServedCertificate(key: key, stapleID: stapleID, certificateKey: record.key) }
+            return served[name]
+        }
+        schedule.withLock { schedule in
+            schedule.set(name, Schedule.Plan(due: renewAt))
+            if let oldID = old?.stapleID, oldID != stapleID { schedule.names[oldID] = nil }
+            if let stapleID { schedule.names[stapleID] = name }
+        }
+        wake.signal()
+        if let stapler, let stapleID, let info = stapler.info(for: stapleID), info.condition == .revoked {
+            replaceRevoked(name, reason: info.revocationReason)  // revoked before it was swapped in, or in storage
+        }
+        if let stapler, let oldID = old?.stapleID, oldID != stapleID {
+            await stapler.remove(oldID)
+        }
+        emit(event(renewAt))
+        return key
+    }
+
+    /// Throws ``AutocertError/Code/recentlyFailed`` while `name` is in its retry backoff.
+    func checkRecentFailure(_ name: String) throws(AutocertError) {
+        let now = clock.now
+        if let failure = schedule.withLock({ $0.failures[name] }), failure.until > now {
+            throw AutocertError(.recentlyFailed, "obtaining \(name) failed \(failure.streak) time(s) in a row; the next attempt is allowed at \(failure.until)")
+        }
+    }
+
+    /// Counts a failure of a new name and starts its backoff; returns the error to throw.
+    func recordFailure(_ name: String, _ error: AutocertError) -> AutocertError {
+        let now = clock.now
+        let streak = (schedule.withLock { $0.failures[name]?.streak } ?? 0) + 1
+        let until = now.addingTimeInterval(configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: error.retryAfter).timeInterval)
+        schedule.withLock { $0.failures[name] = (streak, until) }
+        metrics.failures.increment()
+        logger.error("could not obtain a certificate", metadata: ["name": "\(name)", "error": "\(error)", "nextAttempt": "\(until)"])
+        emit(.failed(name: name, error: error, failureStreak: streak, nextAttempt: until))
+        return error
+    }
+}

@@ -1,0 +1,153 @@
+import AutocertOCSP
+import AutocertStapling
+import Foundation
+import Logging
+import ServiceLifecycle
+
+extension Manager {
+    /// Runs renewal, the stapler and the stapler's event handling until graceful shutdown or
+    /// cancellation; ``events`` finishes when this returns.
+    ///
+    /// One loop plans every name (a min-heap, ``Schedule``): it sleeps until the earliest plan (renewal time, retry
+    /// after backoff, or "now" for a revoked certificate) or until woken, and runs due
+    /// renewals as child tasks. The old certificate is served until its replacement is in
+    /// place; a failed renewal is retried with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
+    public func run() async throws {
+        let stopping = StopFlag()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                if let stapler {
+                    group.addTask { try? await stapler.run() }
+                    group.addTask {
+                        for await event in stapler.events { await self.handle(event) }
+                    }
+                }
+                group.addTask { await self.renewalLoop(stopping: stopping) }
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            self.wake.signal()
+        }
+        eventContinuation.finish()
+    }
+
+    /// How often every served certificate's staple state is checked for a revocation whose
+    /// event was missed (the stapler's event buffer is bounded).
+    static let revocationSweepInterval: TimeInterval = 300
+
+    private func renewalLoop(stopping: StopFlag) async {
+        await withDiscardingTaskGroup { group in
+            var nextSweep = clock.now.addingTimeInterval(Self.revocationSweepInterval)
+            while !stopping.isSet, !Task.isCancelled {
+                var now = clock.now
+                if now >= nextSweep {
+                    sweepRevoked()
+                    nextSweep = now.addingTimeInterval(Self.revocationSweepInterval)
+                    now = clock.now
+                }
+                for (name, plan) in schedule.withLock({ $0.takeDue(now: now) }) {
+                    group.addTask { await self.renew(name, plan: plan) }
+                }
+                let next = min(schedule.withLock { $0.nextDue() } ?? nextSweep, nextSweep)
+                await waitForWork(until: next)
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func waitForWork(until date: Date) async {
+        let clock = self.clock
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: date) }
+            group.addTask { await self.wake.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Replaces the certificate of `name`; on failure keeps serving the old one and plans a retry.
+    func renew(_ name: String, plan: Schedule.Plan) async {
+        guard let current = served.withLock({ $0[name] }) else {
+            schedule.withLock { $0.remove(name) }
+            return
+        }
+        guard configuration.hostPolicy.allows(name) else {
+            logger.notice("the host policy no longer allows this name; it is not renewed", metadata: ["name": "\(name)"])
+            schedule.withLock { $0.remove(name) }
+            return
+        }
+        do {
+            _ = try await flights.run(name) {
+                let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey)
+                metrics.renewed.increment()
+                return try await install(record) {
+                    .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
+                }
+            }
+        } catch {
+            let failure = error as? AutocertError ?? AutocertError(.issuanceFailed, "renewing \(name) failed", underlying: error)
+            let streak = plan.failureStreak + 1
+            let delay = configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: failure.retryAfter)
+            let next = clock.now.addingTimeInterval(delay.timeInterval)
+            schedule.withLock { $0.set(name, Schedule.Plan(due: next, failureStreak: streak, newKey: plan.newKey, replacing: plan.replacing)) }
+            metrics.failures.increment()
+            logger.error("could not renew the certificate; the current one is still served",
+                         metadata: ["name": "\(name)", "error": "\(failure)", "nextAttempt": "\(next)"])
+            emit(.failed(name: name, error: failure, failureStreak: streak, nextAttempt: next))
+            wake.signal()
+        }
+    }
+
+    /// Reacts to the stapler: passes every event on; a revoked certificate (and, with
+    /// must-staple, one left without a staple) is replaced at once.
+    func handle(_ event: StaplingEvent) async {
+        emit(.stapling(event))
+        let id = event.id
+        switch event {
+        case .revoked(_, _, let reason):
+            guard let name = servedName(for: id) else { return }  // not swapped in yet: install() checks
+            replaceRevoked(name, reason: reason)
+        case .expired where configuration.mustStaple:
+            guard let name = servedName(for: id) else { return }
+            logger.warning("the must-staple certificate has no staple left; replacing it now", metadata: ["name": "\(name)"])
+            planReplacement(name, newKey: false)
+        default:
+            return
+        }
+    }
+
+    /// Plans the immediate replacement of the revoked certificate of `name` (RFC 6960 §2.2
+    /// revoked), with a new key when the reason is keyCompromise (RFC 5280 §5.3.1).
+    func replaceRevoked(_ name: String, reason: OCSPRevocationReason?) {
+        let planned = schedule.withLock { $0.plans[name] }
+        if let planned, planned.replacing, planned.newKey || reason != .keyCompromise { return }  // already being replaced
+        metrics.revocations.increment()
+        logger.warning("the certificate is revoked; replacing it now", metadata: ["name": "\(name)", "reason": "\(reason.map(String.init(describing:)) ?? "none")"])
+        emit(.revoked(name: name, reason: reason))
+        planReplacement(name, newKey: reason == .keyCompromise)
+    }
+
+    private func planReplacement(_ name: String, newKey: Bool) {
+        let now = clock.now
+        schedule.withLock { schedule in
+            let old = schedule.plans[name]
+            schedule.set(name, Schedule.Plan(due: now, failureStreak: old?.failureStreak ?? 0, newKey: newKey || old?.newKey == true, replacing: true))
+        }
+        wake.signal()
+    }
+
+    /// Plans the replacement of every served certificate the stapler knows to be revoked and
+    /// that is not already being replaced: the safety net for missed `revoked` events.
+    func sweepRevoked() {
+        guard let stapler else { return }
+        let stapled = schedule.withLock { $0.names }
+        for (id, name) in stapled {
+            guard let info = stapler.info(for: id), info.condition == .revoked else { continue }
+            replaceRevoked(name, reason: info.revocationReason)
+        }
+    }
+
+    private func servedName(for id: StapleID) -> String? {
+        schedule.withLock { $0.names[id] }
+    }
+}

@@ -1,0 +1,32 @@
+import CoreMetrics
+import Metrics
+
+/// The Manager's swift-metrics instruments (aggregates only: no per-name series).
+final class ManagerMetrics: Sendable {
+    let obtained: Counter
+    let renewed: Counter
+    let loaded: Counter
+    let failures: Counter
+    let hostRefused: Counter
+    let invalidRecords: Counter
+    let revocations: Counter
+    let issuanceDuration: Timer
+
+    static let certificatesLabel = "autocert_certificates_total"
+    static let failuresLabel = "autocert_issuance_failures_total"
+    static let hostRefusedLabel = "autocert_host_refused_total"
+    static let invalidRecordsLabel = "autocert_invalid_stored_records_total"
+    static let revocationsLabel = "autocert_revocations_total"
+    static let durationLabel = "autocert_issuance_duration_seconds"
+
+    init(factory: any MetricsFactory) {
+        obtained = Counter(label: Self.certificatesLabel, dimensions: [("source", "obtained")], factory: factory)
+        renewed = Counter(label: Self.certificatesLabel, dimensions: [("source", "renewed")], factory: factory)
+        loaded = Counter(label: Self.certificatesLabel, dimensions: [("source", "storage")], factory: factory)
+        failures = Counter(label: Self.failuresLabel, factory: factory)
+        hostRefused = Counter(label: Self.hostRefusedLabel, factory: factory)
+        invalidRecords = Counter(label: Self.invalidRecordsLabel, factory: factory)
+        revocations = Counter(label: Self.revocationsLabel, factory: factory)
+        issuanceDuration = Timer(label: Self.durationLabel, preferredDisplayUnit: .seconds, factory: factory)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Synchronization
+
+/// A staple ready for the handshake path: the bytes and the instant they stop being valid.
+struct ServedStaple: Sendable {
+    let der: [UInt8]
+    let until: Date
+}
+
+/// The handshake path's map of served staples, in 16 shards behind their own locks, so that
+/// concurrent handshakes (and the scheduler installing a staple) rarely meet on one lock.
+/// A lock is held only for one dictionary operation: never across I/O or a suspension.
+final class ServedStaples: Sendable {
+    private final class Shard: Sendable {
+        let map = Mutex<[StapleID: ServedStaple]>([:])
+    }
+
+    private let shards: [Shard] = (0..<16).map { _ in Shard() }
+
+    @inline(__always)
+    private func shard(_ id: StapleID) -> Shard {
+        shards[Int(truncatingIfNeeded: id.word1 & 15)]
+    }
+
+    @inline(__always)
+    func get(_ id: StapleID) -> ServedStaple? {
+        shard(id).map.withLock { $0[id] }
+    }
+
+    func set(_ id: StapleID, _ staple: ServedStaple) {
+        shard(id).map.withLock { $0[id] = staple }
+    }
+
+    func remove(_ id: StapleID) {
+        shard(id).map.withLock { _ = $0.removeValue(forKey: id) }
+    }
+}

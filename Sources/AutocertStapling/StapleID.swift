@@ -1,0 +1,56 @@
+import Crypto
+import SwiftASN1
+import X509
+
+/// The handle of one certificate in a ``StaplingManager``: the SHA-256 of the leaf's DER.
+///
+/// Cheap to hash and compare (four words, no allocation), stable across restarts, and
+/// computable by anyone who holds the certificate, so a TLS layer can find a staple from
+/// the chain it serves without keeping the value ``StaplingManager/add(_:responderURL:)``
+/// returned.
+public struct StapleID: Hashable, Sendable, CustomStringConvertible {
+    let word0, word1, word2, word3: UInt64
+
+    /// The ID of the certificate whose DER encoding is `leafDER`.
+    public init(leafDER: some Sequence<UInt8>) {
+        var hasher = SHA256()
+        hasher.update(data: Array(leafDER))
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in hasher.finalize().enumerated() {
+            words[index / 8] = words[index / 8] << 8 | UInt64(byte)
+        }
+        (word0, word1, word2, word3) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// The ID of `certificate`.
+    public init(certificate: Certificate) {
+        self.init(leafDER: Self.der(certificate))
+    }
+
+    /// The DER of `certificate`.
+    static func der(_ certificate: Certificate) -> [UInt8] {
+        var coder = DER.Serializer()
+        // Serialising a parsed or built Certificate re-emits its stored bytes; it cannot fail.
+        try! coder.serialize(certificate)
+        return coder.serializedBytes
+    }
+
+    /// The words are SHA-256 output, already uniform: hashing one of them is enough.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(word0)
+    }
+
+    /// The SHA-256 in lower-case hex (64 characters).
+    public var hex: String {
+        [word0, word1, word2, word3].map { word in
+            let digits = String(word, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
+    }
+
+    /// The first 16 hex digits: enough to tell certificates apart in logs.
+    public var description: String { String(hex.prefix(16)) }
+
+    /// The storage name of this certificate's staple.
+    var storageName: String { "ocsp-" + hex }
+}

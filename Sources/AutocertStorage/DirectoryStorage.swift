@@ -1,0 +1,146 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The default ``BlobStorage``: one file per name in a private directory.
+///
+/// The directory is created with mode 0700 and each file with 0600, since stored values
+/// may include private keys (autocert) and an attacker who can replace a staple can at
+/// least deny it. `put` writes a temporary file in the same directory, fsyncs it, renames
+/// it over the name and fsyncs the directory, so a crash leaves the old value or the new
+/// one, never a torn file (rename(2) is atomic within a file system).
+public struct DirectoryStorage: BlobStorage {
+    /// The directory that holds the files.
+    public let path: String
+    /// A file larger than this is refused on `get`. Default 1 MiB.
+    public var maximumBlobBytes: Int
+
+    /// Uses `path`, creating it (and its parents) with mode 0700 when missing.
+    ///
+    /// - Throws: ``StorageError/Code/ioFailed`` when the directory cannot be created, or
+    ///   exists and is not a directory.
+    public init(path: String, maximumBlobBytes: Int = 1 << 20) throws(StorageError) {
+        self.path = path
+        self.maximumBlobBytes = maximumBlobBytes
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StorageError(.ioFailed, "'\(path)' exists and is not a directory; choose another storage path")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StorageError(.ioFailed, "could not create the storage directory '\(path)' (\(error)); check its parent's permissions")
+        }
+    }
+
+    public func get(_ name: String) async throws(StorageError) -> [UInt8]? {
+        let file = try filePath(name)
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw ioError("open '\(file)' for reading")
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw ioError("stat '\(file)'") }
+        let size = Int(status.st_size)
+        guard size <= maximumBlobBytes else {
+            throw StorageError(.tooLarge, "'\(file)' is larger than \(maximumBlobBytes) bytes; it is not something this library stored")
+        }
+        // Read the size fstat gave, plus one byte to notice a file that grew meanwhile.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ioError("read '\(file)'")
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= size else {
+            throw StorageError(.ioFailed, "'\(file)' changed while it was read; retry")
+        }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
+    }
+
+    public func put(_ name: String, _ bytes: [UInt8]) async throws(StorageError) {
+        let file = try filePath(name)
+        let temporary = "\(path)/.\(name).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ioError("create '\(temporary)'") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let error = ioError("write '\(temporary)'")
+                close(fd)
+                unlink(temporary)
+                throw error
+            }
+            written += count
+        }
+        guard fsync(fd) == 0 else {
+            let error = ioError("fsync '\(temporary)'")
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, file) == 0 else {
+            let error = ioError("rename '\(temporary)' to '\(file)'")
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory()
+    }
+
+    public func delete(_ name: String) async throws(StorageError) {
+        let file = try filePath(name)
+        guard unlink(file) == 0 || errno == ENOENT else { throw ioError("delete '\(file)'") }
+        try syncDirectory()
+    }
+
+    /// The file for `name`; refuses names that could leave the directory or hide as temporaries.
+    func filePath(_ name: String) throws(StorageError) -> String {
+        guard Self.isValid(name) else {
+            throw StorageError(.invalidName, "'\(name)' is not a storable name (1–200 of A–Z a–z 0–9 . - _ +, not starting with '.')")
+        }
+        return "\(path)/\(name)"
+    }
+
+    static func isValid(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 200, name.utf8.first != UInt8(ascii: ".") else { return false }
+        return name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "+"):
+                true
+            default:
+                false
+            }
+        }
+    }
+
+    /// fsync(2) on the directory, so that a rename or unlink survives a crash.
+    private func syncDirectory() throws(StorageError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open the directory '\(path)'") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ioError("fsync the directory '\(path)'") }
+    }
+
+    private func ioError(_ what: String) -> StorageError {
+        let code = errno
+        return StorageError(.ioFailed, "could not \(what): \(String(cString: strerror(code))) (errno \(code)); check permissions and free space")
+    }
+}

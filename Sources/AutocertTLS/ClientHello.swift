@@ -1,0 +1,56 @@
+/// The facts of a ClientHello that certificate selection needs (RFC 8446 §4.1.2).
+public struct ClientHello: Sendable, Hashable {
+    /// The host name from server_name (RFC 6066 §3), lower-cased, without a trailing dot.
+    public var serverName: String?
+    /// The ALPN protocols offered, in the client's order (RFC 7301 §3.1).
+    public var applicationProtocols: [String]
+    /// The signature_algorithms offered (RFC 8446 §4.2.3), as their 16-bit code points.
+    public var signatureAlgorithms: [UInt16]
+    /// Whether the client sent status_request for OCSP (RFC 6066 §8).
+    public var requestsOCSPStaple: Bool
+    /// The versions from supported_versions (RFC 8446 §4.2.1), or the legacy version alone.
+    public var supportedVersions: [UInt16]
+
+    public init(
+        serverName: String? = nil,
+        applicationProtocols: [String] = [],
+        signatureAlgorithms: [UInt16] = [],
+        requestsOCSPStaple: Bool = false,
+        supportedVersions: [UInt16] = [0x0303]
+    ) {
+        self.serverName = serverName
+        self.applicationProtocols = applicationProtocols
+        self.signatureAlgorithms = signatureAlgorithms
+        self.requestsOCSPStaple = requestsOCSPStaple
+        self.supportedVersions = supportedVersions
+    }
+
+    /// The ALPN protocol of a tls-alpn-01 validation (RFC 8737 §6.2).
+    public static let acmeTLSProtocol = "acme-tls/1"
+
+    /// Whether this is an ACME tls-alpn-01 validation: the client offered `acme-tls/1`,
+    /// and the server must answer with the challenge certificate for ``serverName``
+    /// (RFC 8737 §3).
+    public var isACMEChallenge: Bool { applicationProtocols.contains(Self.acmeTLSProtocol) }
+
+    /// Whether the client can sign-verify ECDSA certificates (RFC 8446 §4.2.3, §9.1).
+    public var acceptsECDSA: Bool {
+        signatureAlgorithms.isEmpty || signatureAlgorithms.contains { $0 & 0xff == 0x03 }
+    }
+
+    /// Signature schemes (RFC 8446 §4.2.3) worth naming.
+    public enum SignatureScheme {
+        public static let ecdsaSecp256r1SHA256: UInt16 = 0x0403
+        public static let rsaPSSRSAESHA256: UInt16 = 0x0804
+        public static let ed25519: UInt16 = 0x0807
+    }
+}
+
+/// Chooses the ALPN protocol the server answers (RFC 7301 §3.2): `acme-tls/1` when the client
+/// offers it (RFC 8737 §3), else the server's most preferred protocol the client offered.
+package enum ALPNPolicy {
+    package static func select(offered: [String], serverPreference: [String]) -> String? {
+        if offered.contains(ClientHello.acmeTLSProtocol) { return ClientHello.acmeTLSProtocol }
+        return serverPreference.first { offered.contains($0) }
+    }
+}

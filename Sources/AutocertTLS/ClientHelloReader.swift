@@ -1,0 +1,80 @@
+import NIOCore
+
+/// Reads the first flight of a connection until it holds a whole ClientHello (RFC 8446 §4.1.2),
+/// bounded in size, and extracts the ``ClientHello`` facts. Pure: no I/O, no C library.
+package struct ClientHelloReader {
+    package enum Outcome {
+        case needMoreData
+        case complete(ClientHello)
+        case invalid(TLSBackendError)
+    }
+
+    private let maximumSize: Int
+
+    package init(maximumSize: Int) { self.maximumSize = maximumSize }
+
+    /// Examines everything received so far (never consumes it: the library needs it all).
+    package func read(_ received: ByteBuffer) -> Outcome {
+        var records = received
+        var handshake: [UInt8] = []
+        while true {
+            guard let header = records.readBytes(length: 5) else {
+                if let sniff = Self.sniffNonTLS(received) { return .invalid(sniff) }
+                return .needMoreData
+            }
+            if let failure = Self.checkRecordHeader(header, received: received) { return .invalid(failure) }
+            let length = Int(header[3]) << 8 | Int(header[4])
+            guard length > 0, length <= 16_384 + 256 else {
+                return .invalid(TLSBackendError(.invalidClientHello, "a TLS record of \(length) bytes is out of range (RFC 8446 §5.1)"))
+            }
+            guard let fragment = records.readBytes(length: length) else { return .needMoreData }
+            handshake += fragment
+            if handshake.count >= 4 {
+                guard handshake[0] == 1 else {
+                    return .invalid(TLSBackendError(.invalidClientHello, "the first handshake message is type \(handshake[0]), not ClientHello (1)"))
+                }
+                let bodyLength = Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3])
+                guard bodyLength + 4 <= maximumSize else {
+                    return .invalid(TLSBackendError(.clientHelloTooLarge, "a ClientHello of \(bodyLength + 4) bytes exceeds the \(maximumSize)-byte limit"))
+                }
+                if handshake.count >= bodyLength + 4 {
+                    return Self.parse(handshake[4..<(4 + bodyLength)])
+                }
+            }
+            if received.readableBytes > maximumSize + 64 {
+                return .invalid(TLSBackendError(.clientHelloTooLarge, "more than \(maximumSize) bytes arrived without a whole ClientHello"))
+            }
+        }
+    }
+
+    /// Explains a connection that ended before a whole ClientHello.
+    package func truncated(_ received: ByteBuffer) -> TLSBackendError {
+        if case .invalid(let error) = read(received) { return error }
+        return TLSBackendError(.truncatedClientHello, "the client closed after \(received.readableBytes) bytes, before a whole ClientHello")
+    }
+
+    private static func checkRecordHeader(_ header: [UInt8], received: ByteBuffer) -> TLSBackendError? {
+        if header[0] != 22 {
+            return sniffNonTLS(received) ?? TLSBackendError(.notTLS, "the first record has content type \(header[0]), not handshake (22); the client does not speak TLS")
+        }
+        guard header[1] == 3, header[2] <= 4 else {
+            return TLSBackendError(.notTLS, "the record version \(header[1]).\(header[2]) is not TLS")
+        }
+        return nil
+    }
+
+    /// Recognises plain HTTP and SSL 2 from the first bytes, for a clear log line.
+    private static func sniffNonTLS(_ received: ByteBuffer) -> TLSBackendError? {
+        guard let first = received.getInteger(at: received.readerIndex, as: UInt8.self), first != 22 else { return nil }
+        let prefix = received.getBytes(at: received.readerIndex, length: min(received.readableBytes, 16)) ?? []
+        let text = String(decoding: prefix.prefix { $0 >= 0x20 && $0 < 0x7f }, as: UTF8.self)
+        for method in ["GET ", "POST", "HEAD", "PUT ", "OPTI", "DELE", "CONN", "PATC", "PRI "] where text.hasPrefix(method) {
+            return TLSBackendError(.notTLS, "plain HTTP sent to the TLS port (\"\(text)…\"); use https://")
+        }
+        if first & 0x80 != 0 {
+            return TLSBackendError(.notTLS, "an SSL 2 style ClientHello; only TLS 1.2 and 1.3 are served")
+        }
+        let hex = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
+        return TLSBackendError(.notTLS, "the first bytes (\(hex)) are not a TLS handshake record; the client does not speak TLS")
+    }
+}

@@ -1,0 +1,56 @@
+import NIOCore
+
+/// What a library-specific connection object reports after a step (swift-nio-ssl's model).
+package enum TLSEngineStatus {
+    case complete
+    case incomplete
+    case failed(TLSBackendError)
+}
+
+/// What reading plaintext from a library-specific connection object reports.
+package enum TLSEngineReadStatus {
+    /// The library needs more ciphertext.
+    case wantMore
+    /// The peer sent close_notify (RFC 8446 §6.1).
+    case closed
+    case failed(TLSBackendError)
+}
+
+/// One server-side TLS connection of a C library, owning its C pointers, fed ciphertext from
+/// memory and drained of ciphertext to memory. Event-loop bound; never `Sendable`.
+///
+/// The backend creates it once the certificate is known: the ``CertifiedKey`` is loaded
+/// before the library sees a byte, and the ALPN answer is decided (``ALPNPolicy``).
+package protocol TLSServerEngine: AnyObject {
+    /// Hands ciphertext from the peer to the library.
+    func receive(_ ciphertext: ByteBuffer)
+    /// Advances the handshake as far as the received ciphertext allows.
+    func handshake() -> TLSEngineStatus
+    /// Decrypts into `plaintext` until the library needs more ciphertext or the peer closed.
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus
+    /// Encrypts `plaintext` (the output is then in ``takeOutput(into:)``).
+    func write(_ plaintext: ByteBuffer) -> TLSEngineStatus
+    /// Queues close_notify (RFC 8446 §6.1).
+    func shutdown()
+    /// Moves the ciphertext the library produced into `buffer`.
+    func takeOutput(into buffer: inout ByteBuffer)
+    /// The ALPN protocol negotiated (RFC 7301 §3.2).
+    var negotiatedProtocol: String? { get }
+    /// The version negotiated, as the library names it.
+    var protocolVersion: String { get }
+    /// Whether the library sent the staple in this handshake.
+    var stapled: Bool { get }
+}
+
+/// Makes the engine for a connection once its certificate is chosen.
+package typealias TLSEngineFactory<Engine: TLSServerEngine> =
+    (_ key: CertifiedKey, _ hello: ClientHello, _ applicationProtocol: String?) throws -> Engine
+
+extension ByteBuffer {
+    /// A TLS alert record (RFC 8446 §6), fatal, sent before any library has started.
+    package static func tlsAlert(_ description: UInt8, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 7)
+        buffer.writeBytes([21, 3, 3, 0, 2, 2, description])
+        return buffer
+    }
+}

@@ -1,0 +1,124 @@
+import Logging
+import NIOCore
+
+// MARK: inbound: ClientHello, selection, handshake, decryption
+
+extension TLSServerHandler {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        switch state {
+        case .awaitingHello(var received):
+            if received == nil { received = bytes } else { received!.writeImmutableBuffer(bytes) }
+            switch reader.read(received!) {
+            case .needMoreData:
+                state = .awaitingHello(received)
+            case .invalid(let error):
+                fail(error, context: context)
+            case .complete(let hello):
+                state = .selecting(received!, hello)
+                select(hello, context: context)
+            }
+        case .selecting(var received, let hello):
+            received.writeImmutableBuffer(bytes)
+            if received.readableBytes > configuration.maximumClientHelloSize * 4 {
+                fail(TLSBackendError(.clientHelloTooLarge, "the client sent too much before its certificate was chosen"), context: context)
+            } else {
+                state = .selecting(received, hello)
+            }
+        case .handshaking(let engine, let hello):
+            engine.receive(bytes)
+            advanceHandshake(engine, hello: hello, context: context)
+        case .established(let engine), .closing(let engine):
+            engine.receive(bytes)
+            decrypt(engine, context: context)
+        case .closed:
+            break
+        }
+    }
+
+    private func select(_ hello: ClientHello, context: ChannelHandlerContext) {
+        let future = selector.certifiedKey(for: hello, on: context.eventLoop)
+        future.hop(to: context.eventLoop).assumeIsolated().whenComplete { [self] result in
+            guard case .selecting(let received, let hello) = state else { return }
+            switch result {
+            case .success(let key):
+                begin(key, hello: hello, received: received, context: context)
+            case .failure(let error):
+                let reason = (error as? TLSBackendError)?.reason ?? "the certificate selector failed: \(error)"
+                context.writeAndFlush(wrapOutboundOut(.tlsAlert(112, allocator: context.channel.allocator)), promise: nil)
+                fail(TLSBackendError(.noCertificate, reason), context: context) // unrecognized_name, RFC 6066 §3
+            }
+        }
+    }
+
+    private func begin(_ key: CertifiedKey, hello: ClientHello, received: ByteBuffer, context: ChannelHandlerContext) {
+        let alpn = ALPNPolicy.select(offered: hello.applicationProtocols, serverPreference: configuration.applicationProtocols)
+        let engine: Engine
+        do {
+            engine = try makeEngine(key, hello, alpn)
+        } catch {
+            let failure = error as? TLSBackendError ?? TLSBackendError(.libraryFailure, "\(error)")
+            context.writeAndFlush(wrapOutboundOut(.tlsAlert(80, allocator: context.channel.allocator)), promise: nil)
+            return fail(failure, context: context) // internal_error, RFC 8446 §6.2
+        }
+        state = .handshaking(engine, hello)
+        engine.receive(received)
+        advanceHandshake(engine, hello: hello, context: context)
+    }
+
+    private func advanceHandshake(_ engine: Engine, hello: ClientHello, context: ChannelHandlerContext) {
+        switch engine.handshake() {
+        case .incomplete:
+            sendOutput(engine, context: context)
+        case .failed(let error):
+            sendOutput(engine, context: context)
+            fail(error, context: context)
+        case .complete:
+            timeout?.cancel()
+            timeout = nil
+            state = .established(engine)
+            sendOutput(engine, context: context)
+            let event = TLSHandshakeCompleted(
+                applicationProtocol: engine.negotiatedProtocol, protocolVersion: engine.protocolVersion,
+                serverName: hello.serverName, stapled: engine.stapled)
+            logger.trace("TLS handshake completed", metadata: ["tls.backend": "\(backendName)", "tls.version": "\(event.protocolVersion)"])
+            context.fireUserInboundEventTriggered(event)
+            writePending(engine, context: context)
+            decrypt(engine, context: context)
+        }
+    }
+
+    func decrypt(_ engine: Engine, context: ChannelHandlerContext) {
+        while true {
+            var plaintext = context.channel.allocator.buffer(capacity: 16_384)
+            let status = engine.read(into: &plaintext)
+            if plaintext.readableBytes > 0 {
+                context.fireChannelRead(wrapInboundOut(plaintext))
+            }
+            guard case .established = state else { return } // a handler after us may have closed
+            switch status {
+            case .wantMore:
+                if plaintext.readableBytes == 0 { return }
+            case .closed:
+                engine.shutdown()
+                sendOutput(engine, context: context)
+                state = .closing(engine)
+                context.close(promise: nil)
+                return
+            case .failed(let error):
+                sendOutput(engine, context: context)
+                return fail(error, context: context)
+            }
+        }
+    }
+
+    func sendOutput(_ engine: Engine, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+        var output = context.channel.allocator.buffer(capacity: 0)
+        engine.takeOutput(into: &output)
+        if output.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(output), promise: promise)
+        } else {
+            promise?.succeed(())
+        }
+    }
+}

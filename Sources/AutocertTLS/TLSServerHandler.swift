@@ -1,0 +1,119 @@
+import Logging
+import NIOCore
+
+/// The server-side TLS channel handler every backend uses: a state machine over a
+/// ``TLSServerEngine``, with no C call of its own.
+///
+/// It reads the ClientHello (bounded), asks the ``CertificateSelector`` without blocking
+/// the event loop, then creates the library's connection with the chosen key and feeds it
+/// the bytes it held. It enforces the handshake timeout, ends bad input with one log line,
+/// sends close_notify on close (RFC 8446 §6.1), and holds application writes until the
+/// handshake is done. Back-pressure is the channel's: `read()` and writability pass through.
+package final class TLSServerHandler<Engine: TLSServerEngine>: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
+
+    enum State {
+        case awaitingHello(ByteBuffer?)
+        case selecting(ByteBuffer, ClientHello)
+        case handshaking(Engine, ClientHello)
+        case established(Engine)
+        case closing(Engine)
+        case closed
+    }
+
+    var state: State = .awaitingHello(nil)
+    var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    var pendingFlush = false
+    var timeout: Scheduled<Void>?
+    var logger: Logger
+    let backendName: String
+    let selector: any CertificateSelector
+    let configuration: TLSServerConfiguration
+    let reader: ClientHelloReader
+    let makeEngine: TLSEngineFactory<Engine>
+
+    package init(
+        backendName: String,
+        selector: any CertificateSelector,
+        configuration: TLSServerConfiguration,
+        logger: Logger,
+        makeEngine: @escaping TLSEngineFactory<Engine>
+    ) {
+        self.backendName = backendName
+        self.selector = selector
+        self.configuration = configuration
+        self.logger = logger
+        self.reader = ClientHelloReader(maximumSize: configuration.maximumClientHelloSize)
+        self.makeEngine = makeEngine
+    }
+
+    // MARK: lifecycle
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startTimer(context: context) }
+    }
+
+    package func channelActive(context: ChannelHandlerContext) {
+        startTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        switch state {
+        case .awaitingHello(let received?):
+            report(reader.truncated(received), context: context)
+        case .selecting, .handshaking:
+            report(TLSBackendError(.unexpectedClose, "the client closed the connection during the handshake"), context: context)
+        default:
+            break
+        }
+        state = .closed
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        failPendingWrites(ChannelError.ioOnClosedChannel)
+    }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        guard timeout == nil else { return }
+        let limit = configuration.handshakeTimeout
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
+            switch state {
+            case .awaitingHello, .selecting, .handshaking:
+                fail(TLSBackendError(.handshakeTimeout, "no finished handshake within \(limit.nanoseconds / 1_000_000) ms; closing"), context: context)
+            default:
+                break
+            }
+        }
+    }
+
+    /// Logs why a connection ends and closes it: the one line bad input gets.
+    func fail(_ error: TLSBackendError, context: ChannelHandlerContext) {
+        timeout?.cancel()
+        if case .closed = state { return }
+        state = .closed
+        report(error, context: context)
+        failPendingWrites(error)
+        context.close(promise: nil)
+    }
+
+    private func report(_ error: TLSBackendError, context: ChannelHandlerContext) {
+        var metadata: Logger.Metadata = ["tls.backend": "\(backendName)", "tls.error": "\(error.code)"]
+        if let peer = context.channel.remoteAddress { metadata["tls.peer"] = "\(peer)" }
+        if !error.libraryErrors.isEmpty { metadata["tls.library_errors"] = "\(error.libraryErrors)" }
+        logger.info("TLS connection ended: \(error.reason)", metadata: metadata)
+    }
+
+    func failPendingWrites(_ error: any Error) {
+        let writes = pendingWrites
+        pendingWrites = []
+        for (_, promise) in writes { promise?.fail(error) }
+    }
+}

@@ -1,0 +1,12 @@
+@testable import AutocertStapling
+import Testing
+
+/// Guards the per-certificate footprint the scale benchmark measured (docs/benchmarks/stapling-scale.md).
+@Suite struct FootprintTests {
+    @Test func perCertificateStateStaysSmall() {
+        #expect(MemoryLayout<StapleEntry>.stride <= 104, "StapleEntry is \(MemoryLayout<StapleEntry>.stride) bytes")
+        #expect(MemoryLayout<ServedStaple>.stride == 16)
+        #expect(MemoryLayout<StapleID>.stride == 32)
+        #expect(MemoryLayout<ScheduledItem>.stride <= 64)
+    }
+}

@@ -1,0 +1,104 @@
+@testable import Autocert
+import AutocertTestSupport
+import AutocertTLS
+import Foundation
+import Testing
+import X509
+
+@Suite("Manager: renewal and revocation")
+struct RenewalTests {
+    @Test("renewal runs at notAfter − window − jitter, keeps the key, and serves the old certificate until the new one is in")
+    func renewsOnTime() async throws {
+        let clock = ManualClock(Date())
+        let harness = try Harness(stapleOCSP: false, clock: clock)
+        defer { harness.stop() }
+        try await harness.running {
+            let old = try await harness.select(Harness.hello("example.test"))
+            let leaf = try Certificate(derEncoded: old.certificateChain[0])
+            let renewAt = leaf.notValidAfter.addingTimeInterval(-31.5 * 86_400)  // unit 0.5: 30 days + 1.5 days jitter
+            try await Poll.until("the renewal loop to sleep") { clock.sleeperCount > 0 }
+            harness.ca.failNext(1)
+            clock.advance(to: renewAt.addingTimeInterval(-60))
+            #expect(harness.ca.issueCount == 1)
+            clock.advance(to: renewAt)
+            try await Poll.until("a failed renewal") {
+                harness.events.contains { if case .failed(name: "example.test", _, 1, _) = $0 { true } else { false } }
+            }
+            #expect(harness.manager.cachedKey(for: "example.test")?.identity == old.identity, "the old certificate is still served")
+            clock.advance(by: 3 * 60)
+            try await Poll.until("the renewed certificate to be served") {
+                harness.manager.cachedKey(for: "example.test")?.identity != old.identity
+            }
+            let renewed = try #require(harness.manager.cachedKey(for: "example.test"))
+            #expect(harness.ca.issueCount == 3)
+            #expect(renewed.privateKey == old.privateKey, "a plain renewal keeps the key")
+            #expect(renewed.certificateChain[0] != old.certificateChain[0])
+        }
+        #expect(harness.events.contains { if case .renewed(name: "example.test", _, _, newKey: false) = $0 { true } else { false } })
+    }
+
+    @Test("a revoked OCSP answer replaces the certificate at once; keyCompromise gives a new key",
+          arguments: [(1, true), (4, false)])
+    func revokedIsReplaced(_ reason: Int, _ expectNewKey: Bool) async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        harness.ca.revokeFirst(reason: reason)
+        try await harness.running {
+            let first = try await harness.select(Harness.hello("example.test"))
+            try await Poll.until("the replacement to be served") {
+                harness.ca.issueCount == 2 && harness.manager.cachedKey(for: "example.test")?.certificateChain[0] != first.certificateChain[0]
+            }
+            let replacement = try #require(harness.manager.cachedKey(for: "example.test"))
+            #expect((replacement.privateKey != first.privateKey) == expectNewKey)
+            try await Poll.until("the replacement's good staple") { harness.manager.cachedKey(for: "example.test")?.ocspStaple != nil }
+        }
+        #expect(harness.events.contains { if case .revoked(name: "example.test", _) = $0 { true } else { false } })
+        #expect(harness.events.contains { if case .renewed(name: "example.test", _, _, newKey: expectNewKey) = $0 { true } else { false } })
+    }
+}
+
+@Suite("Manager: revocation by the operator")
+struct OperatorRevocationTests {
+    @Test("revokeCertificate(for:) revokes at the CA and replaces the certificate with a new key for keyCompromise")
+    func revokeAndReplace() async throws {
+        let harness = try Harness(stapleOCSP: false)
+        defer { harness.stop() }
+        try await harness.running {
+            let first = try await harness.select(Harness.hello("example.test"))
+            try await harness.manager.revokeCertificate(for: "example.test", reason: .keyCompromise)
+            #expect(harness.ca.revocations == [first.certificateChain[0]])
+            try await Poll.until("the replacement") {
+                harness.manager.cachedKey(for: "example.test").map { $0.privateKey != first.privateKey } ?? false
+            }
+            let unknown = await #expect(throws: AutocertError.self) { try await harness.manager.revokeCertificate(for: "other.test") }
+            #expect(unknown?.code == .notServed)
+        }
+    }
+}
+
+@Suite("Manager: missed revocation events")
+struct RevocationSweepTests {
+    @Test("the sweep finds a revoked certificate whose event was never handled, plans it once, and keeps its backoff")
+    func sweepFindsRevoked() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        harness.ca.revokeFirst(reason: 1)
+        let stapler = try #require(harness.manager.stapler)
+        // Run only the stapler: its events are never read, as when its buffer overflowed.
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await stapler.run() }
+            defer { tasks.cancelAll() }
+            _ = try await harness.select(Harness.hello("example.test"))
+            let id = try #require(harness.manager.served.withLock { $0["example.test"]?.stapleID })
+            #expect(stapler.info(for: id)?.condition == .revoked)
+            // install() saw the revocation already; forget that plan to model a missed event.
+            harness.manager.schedule.withLock { $0.set("example.test", Schedule.Plan(due: Date().addingTimeInterval(86_400))) }
+            harness.manager.sweepRevoked()
+            let plan = try #require(harness.manager.schedule.withLock { $0.plans["example.test"] })
+            #expect(plan.replacing && plan.newKey && plan.due <= Date())
+            harness.manager.schedule.withLock { $0.set("example.test", Schedule.Plan(due: Date().addingTimeInterval(600), newKey: true, replacing: true)) }
+            harness.manager.sweepRevoked()
+            #expect(harness.manager.schedule.withLock { $0.plans["example.test"]!.due } > Date(), "a replacement in backoff is not replanned")
+        }
+    }
+}

@@ -1,0 +1,202 @@
+@testable import Autocert
+import AutocertTLS
+import AutocertStorage
+import Crypto
+import Foundation
+import SwiftASN1
+import Synchronization
+import X509
+
+/// An in-process CA for Manager tests (Go autocert's tests do the same): signs with
+/// swift-certificates, counts orders, can hold or fail them, and answers OCSP through
+/// ``FakeOCSPTransport`` with a status per certificate.
+final class FakeCA: CertificateAuthority {
+    struct Issued: Sendable {
+        let names: [String]
+        let leaf: Certificate
+        let leafDER: [UInt8]
+        let ocspURL: String
+        /// Whether the order's key was already in storage under the pending-key name when the CA was asked.
+        let pendingKeyWasStored: Bool
+        /// Whether the Manager's selector served the tls-alpn-01 challenge certificate.
+        let challengeServed: Bool
+    }
+
+    let key = P256.Signing.PrivateKey()
+    let certificate: Certificate
+    let certificateDER: [UInt8]
+    let name: DistinguishedName
+    let lifetime: TimeInterval
+    private let now: @Sendable () -> Date
+    private let state = Mutex(State())
+    let gate = Gate()
+
+    private struct State {
+        var issued: [Issued] = []
+        var calls = 0
+        var failuresToInject = 0
+        var injectedError: (any Error)?
+        var revokedURLs: [String: OCSPRevocationReasonCode] = [:]
+        var storage: (any BlobStorage)?
+        var challengeCheck: (@Sendable (String) async -> Bool)?
+        var revocations: [[UInt8]] = []
+        var holding = false
+        var revokeFirstReason: Int?
+    }
+
+    typealias OCSPRevocationReasonCode = Int
+
+    init(lifetime: TimeInterval = 90 * 86_400, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.lifetime = lifetime
+        self.now = now
+        name = try DistinguishedName { CommonName("Fake Autocert CA") }
+        let start = now().addingTimeInterval(-86_400)
+        certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: start, notValidAfter: start.addingTimeInterval(10 * 365 * 86_400),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key))
+        certificateDER = try certificate.derEncoded
+    }
+
+    // MARK: Test controls
+
+    var issueCount: Int { state.withLock { $0.calls } }
+    var issued: [Issued] { state.withLock { $0.issued } }
+    var revocations: [[UInt8]] { state.withLock { $0.revocations } }
+    func failNext(_ count: Int, with error: (any Error)? = nil) {
+        state.withLock {
+            $0.failuresToInject = count
+            $0.injectedError = error
+        }
+    }
+    /// Checks the pending key in `storage` at each order.
+    func watchStorage(_ storage: any BlobStorage) { state.withLock { $0.storage = storage } }
+    /// Asked with the name at each order, while the tls-alpn-01 answer is in place.
+    func checkChallenge(_ check: @escaping @Sendable (String) async -> Bool) { state.withLock { $0.challengeCheck = check } }
+    /// Makes orders wait at ``gate`` until it is opened.
+    func hold() { state.withLock { $0.holding = true } }
+    /// OCSP answers `revoked` (CRLReason `reason`) for the first certificate issued, from its first request.
+    func revokeFirst(reason: Int) { state.withLock { $0.revokeFirstReason = reason } }
+    /// OCSP answers `revoked` (with CRLReason `reason`) for `issued`.
+    func revoke(_ issued: Issued, reason: Int) { state.withLock { $0.revokedURLs[issued.ocspURL] = reason } }
+
+    // MARK: CertificateAuthority
+
+    func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]] {
+        let (index, storage, check, holding) = state.withLock { state in
+            state.calls += 1
+            return (state.calls, state.storage, state.challengeCheck, state.holding)
+        }
+        let name = request.names[0]
+        var pendingKeyWasStored = false
+        if let storage, let bytes = try await storage.get(CertificateRecord.pendingKeyName(for: name)) {
+            let stored = try Certificate.PrivateKey(pemEncoded: String(decoding: bytes, as: UTF8.self))
+            pendingKeyWasStored = stored.publicKey == request.privateKey.publicKey
+        }
+        let challenge = try selfSigned(name)
+        challenges.setTLSALPN01(challenge, for: name)
+        let challengeServed = await check?(name) ?? false
+        challenges.removeTLSALPN01(for: name)
+        if holding { await gate.wait() }
+        let failure = state.withLock { state -> (any Error)? in
+            guard state.failuresToInject > 0 else { return nil }
+            state.failuresToInject -= 1
+            return state.injectedError ?? FakeCAError(reason: "injected failure")
+        }
+        if let failure { throw failure }
+        let ocspURL = "http://ocsp.fake.test/c\(index)"
+        let start = now().addingTimeInterval(-120)
+        let leaf = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: request.privateKey.publicKey,
+            notValidBefore: start, notValidAfter: start.addingTimeInterval(lifetime),
+            issuer: self.name, subject: try DistinguishedName { CommonName(name) }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                SubjectAlternativeNames(request.names.map { .dnsName($0) })
+                AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(ocspURL))])
+            },
+            issuerPrivateKey: .init(key))
+        let leafDER = try leaf.derEncoded
+        state.withLock {
+            if index == 1, let reason = $0.revokeFirstReason { $0.revokedURLs[ocspURL] = reason }
+            $0.issued.append(Issued(names: request.names, leaf: leaf, leafDER: leafDER, ocspURL: ocspURL,
+                                    pendingKeyWasStored: pendingKeyWasStored, challengeServed: challengeServed))
+        }
+        return [leafDER, certificateDER]
+    }
+
+    func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {
+        state.withLock { $0.revocations.append(leafDER) }
+    }
+
+    /// The OCSP status of the certificate whose responder URL starts `url`; nil for unknown ones.
+    func ocspStatus(forRequestURL url: String) -> (Issued, Int?)? {
+        state.withLock { state in
+            guard let issued = state.issued.first(where: { url.hasPrefix($0.ocspURL + "/") }) else { return nil }
+            return (issued, state.revokedURLs[issued.ocspURL])
+        }
+    }
+
+    /// A self-signed certificate for `name` (a stand-in for the tls-alpn-01 certificate).
+    func selfSigned(_ name: String) throws -> CertifiedKey {
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(name) }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
+            notValidBefore: now().addingTimeInterval(-60), notValidAfter: now().addingTimeInterval(86_400),
+            issuer: subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectAlternativeNames([.dnsName(name)]) },
+            issuerPrivateKey: .init(key))
+        return try CertifiedKey(certificateChain: [certificate.derEncoded], privateKey: Array(key.derRepresentation))
+    }
+}
+
+struct FakeCAError: Error { let reason: String }
+
+/// A one-shot latch: waiters suspend until ``open()``.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension Certificate {
+    var derEncoded: [UInt8] {
+        get throws {
+            var serializer = DER.Serializer()
+            try serializer.serialize(self)
+            return serializer.serializedBytes
+        }
+    }
+}
+
+/// A value behind a lock, shareable between tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}

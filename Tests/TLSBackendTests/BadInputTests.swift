@@ -1,0 +1,102 @@
+import AutocertTestSupport
+import AutocertTLS
+import NIOCore
+import NIOPosix
+import Testing
+
+/// Input that is not a good ClientHello ends that connection with one log line, and nothing else.
+@Suite(.serialized)
+struct BadInputTests {
+    static func withServer(
+        _ backend: BackendKind, timeout: TimeAmount,
+        _ body: (TestTLSServer, TLSTestPKI, LogCapture, any EventLoopGroup) async throws -> Void
+    ) async throws {
+        let pki = try await TLSTestPKI.create()
+        defer { pki.directory.remove() }
+        let leaf = try await pki.issue("alpha.test", staple: true)
+        var selector = StaticCertificateSelector()
+        selector.add(leaf.key, for: ["alpha.test"])
+        let capture = LogCapture()
+        let configuration = TLSServerConfiguration(handshakeTimeout: timeout)
+        let server = try await TestTLSServer.start(try backend.make(configuration), selector: selector, logger: capture.logger())
+        let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await body(server, pki, capture, clients)
+        } catch {
+            await server.stop()
+            try? await clients.shutdownGracefully()
+            throw error
+        }
+        await server.stop()
+        try? await clients.shutdownGracefully()
+    }
+
+    static func expectServed(_ server: TestTLSServer, _ pki: TLSTestPKI) async throws {
+        let hello = OpenSSLTranscript(try await TLSClients.openssl(port: server.port, serverName: "alpha.test", caPath: pki.caPath, ["-status"]))
+        #expect(hello.verified && hello.stapled, "\(hello.text)")
+    }
+
+    @Test("garbage, plain HTTP, truncated and oversized ClientHellos each end with one log line", arguments: BackendKind.allCases)
+    func badInput(_ backend: BackendKind) async throws {
+        try await Self.withServer(backend, timeout: .seconds(30)) { server, pki, capture, clients in
+            let hello = RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"])
+            let cases: [(bytes: [UInt8], halfClose: Bool, logged: String)] = [
+                ([0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0x01, 0x02], false, "not a TLS handshake record"),
+                (Array("GET / HTTP/1.1\r\nHost: alpha.test\r\n\r\n".utf8), false, "plain HTTP sent to the TLS port"),
+                (Array(hello.prefix(40)), true, "before a whole ClientHello"),
+                (RawClient.clientHello(serverName: "alpha.test", alpn: [], extraPadding: 40_000), false, "exceeds the 16384-byte limit"),
+                ([22, 3, 1, 0, 4, 2, 0, 0, 0], false, "not ClientHello"),
+            ]
+            for (index, test) in cases.enumerated() {
+                let channel = try await RawClient.connect(port: server.port, group: clients)
+                try? await RawClient.send(test.bytes, on: channel, thenHalfClose: test.halfClose)
+                try await Poll.until("the server to close bad connection \(index)", timeout: .seconds(10)) { !channel.isActive }
+                try await Poll.until("the log line for bad connection \(index)", timeout: .seconds(5)) {
+                    capture.messages.contains { $0.contains(test.logged) }
+                }
+                #expect(capture.messages.count == index + 1, "\(capture.messages)")
+            }
+            try await Self.expectServed(server, pki)
+        }
+    }
+
+    @Test("a handshake the library refuses is logged with the library's own errors", arguments: BackendKind.allCases)
+    func libraryErrors(_ backend: BackendKind) async throws {
+        try await Self.withServer(backend, timeout: .seconds(30)) { server, pki, capture, _ in
+            // An RSA-only cipher suite against an ECDSA certificate: no shared cipher.
+            let refused = OpenSSLTranscript(try await TLSClients.openssl(
+                port: server.port, serverName: "alpha.test", caPath: pki.caPath, ["-tls1_2", "-cipher", "AES128-SHA"]))
+            #expect(refused.version == "(NONE)", "\(refused.text)")
+            try await Poll.until("the handshake failure to be logged", timeout: .seconds(10)) {
+                capture.messages.contains { $0.contains("tls.error=handshakeFailed") }
+            }
+            let line = capture.messages.first { $0.contains("tls.error=handshakeFailed") } ?? ""
+            #expect(line.contains("tls.library_errors="), "\(line)")
+            #expect(line.contains(backend == .openssl ? "no shared cipher" : "GNUTLS_E_"), "\(line)")
+            try await Self.expectServed(server, pki)
+        }
+    }
+
+    @Test("1,000 stalled handshakes: others are served, all are freed at the timeout", arguments: BackendKind.allCases)
+    func stalledHandshakes(_ backend: BackendKind) async throws {
+        try await Self.withServer(backend, timeout: .seconds(10)) { server, pki, capture, clients in
+            let hello = RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"])
+            var stalled: [any Channel] = []
+            for index in 0..<1_000 {
+                let channel = try await RawClient.connect(port: server.port, group: clients)
+                if index % 2 == 1 { try await RawClient.send(Array(hello.prefix(60)), on: channel) }
+                stalled.append(channel)
+            }
+            try await Self.expectServed(server, pki)
+            try await Self.expectServed(server, pki)
+            #expect(stalled.allSatisfy { $0.isActive }, "a stalled connection ended before the timeout")
+            try await Poll.until("all 1,000 stalled connections to be closed", timeout: .seconds(40)) {
+                stalled.allSatisfy { !$0.isActive }
+            }
+            let timeouts = capture.messages.filter { $0.contains("tls.error=handshakeTimeout") }
+            #expect(timeouts.count == 1_000)
+            #expect(capture.messages.count == 1_000, "\(capture.messages.filter { !$0.contains("handshakeTimeout") })")
+            try await Self.expectServed(server, pki)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import AutocertTestSupport
+import Foundation
+import Testing
+
+/// The `autocert-server` executable, run as a user would run it.
+@Suite(.serialized)
+struct ExampleServerTests {
+    /// The built executable, beside the test bundle in the build folder.
+    static func executable() throws -> String {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("autocert-server").path }
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestSupportError("autocert-server is not built next to the tests (\(candidates)); run swift build first")
+        }
+        return path
+    }
+
+    @Test("--help documents the interface")
+    func help() async throws {
+        let output = try await ClientProcess.run(try Self.executable(), ["--help"], stdin: "")
+        for option in ["--backend", "--host", "--https-port", "--cert", "--key", "--staple", "--storage", "--must-staple"] {
+            #expect(output.contains(option), "\(option) missing from --help")
+        }
+    }
+
+    @Test("serves each --cert by SNI with its --staple", arguments: BackendKind.allCases)
+    func serves(_ backend: BackendKind) async throws {
+        let pki = try await TLSTestPKI.create()
+        defer { pki.directory.remove() }
+        let alpha = try await pki.issue("alpha.test", staple: true)
+        let beta = try await pki.issue("beta.test", staple: false)
+        let port = try FreePort.allocate()
+        let server = try TestProcess(try Self.executable(), [
+            "--backend", backend.rawValue, "--host", "127.0.0.1", "--https-port", "\(port)", "--threads", "1",
+            "--cert", alpha.certificatePath, "--key", alpha.keyPath, "--staple", alpha.staplePath!,
+            "--cert", beta.certificatePath, "--key", beta.keyPath,
+        ])
+        do {
+            try await Poll.until("autocert-server to listen on \(port)", timeout: .seconds(20)) { FreePort.isAccepting(port) }
+            let a = OpenSSLTranscript(try await TLSClients.openssl(port: port, serverName: "www.alpha.test", caPath: pki.caPath, ["-status"]))
+            #expect(a.verified && a.subjectCN == "alpha.test" && a.stapled && a.stapleGood, "\(a.text)")
+            let b = OpenSSLTranscript(try await TLSClients.openssl(port: port, serverName: "beta.test", caPath: pki.caPath, ["-status"]))
+            #expect(b.verified && b.subjectCN == "beta.test" && !b.stapled, "\(b.text)")
+            let answer = try await TLSClients.get(port: port, serverName: "alpha.test", caPath: pki.caPath)
+            #expect(answer.contains("hello from autocert-server over \(backend.rawValue)"), "\(answer)")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+        #expect(server.outputText.contains("listening"), "\(server.outputText)")
+    }
+}
