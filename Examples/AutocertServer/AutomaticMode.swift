@@ -87,9 +87,24 @@ struct AutomaticOptions: ParsableArguments {
         }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await manager.run() }
+            tasks.addTask { await Self.logEvents(of: manager, logger: logger) }
             defer { tasks.cancelAll() }
             try await body()
         }
         try? await http?.close()
+    }
+
+    /// One log line per certificate obtained, staple fetched and failure: what an operator
+    /// reads to follow the server (failures and revocations as warnings).
+    static func logEvents(of manager: Manager, logger: Logger) async {
+        for await event in manager.events {
+            switch event {
+            case .failed, .revoked, .invalidStoredRecord, .stapling(.failed), .stapling(.revoked),
+                 .stapling(.expiringWithoutRefresh), .stapling(.expired):
+                logger.warning("\(event)")
+            default:
+                logger.info("\(event)")
+            }
+        }
     }
 }
