@@ -4,7 +4,7 @@
 # Pebble (autocert-demo-ca), runs autocert-server for two names, and shows real clients
 # receiving each certificate with a staple that verifies. Everything binds 127.0.0.1.
 #
-#   scripts/demo-https.sh [openssl|gnutls]
+#   scripts/demo.sh [openssl|gnutls]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-openssl}"

@@ -4,7 +4,7 @@ import Synchronization
 /// A child process started by a test (a responder, Pebble, a TLS client), stopped by its PID.
 public final class TestProcess: Sendable {
     private let process: Process
-    private let output = Mutex<[UInt8]>([])
+    private let output = OutputBuffer()
     public let commandLine: String
 
     /// The process ID, for `kill`.
@@ -34,17 +34,33 @@ public final class TestProcess: Sendable {
         process.standardInput = input
         self.process = process
         self.commandLine = ([path] + arguments).joined(separator: " ")
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if !data.isEmpty { self?.output.withLock { $0.append(contentsOf: data) } }
-        }
         try process.run()
+        // Foundation closes the parent's copy of the child's ends; this makes sure of it
+        // (FileHandle.close is idempotent), so the reader sees end-of-file when the child exits.
+        try? pipe.fileHandleForWriting.close()
+        // A plain thread blocking in read(2), not a readabilityHandler: a dispatch source on a
+        // pipe whose descriptor is closed under it crashes libdispatch's event loop.
+        let reader = pipe.fileHandleForReading
+        let buffer = output
+        let thread = Thread {
+            var chunk = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = read(reader.fileDescriptor, &chunk, chunk.count)
+                if count > 0 { buffer.append(chunk[..<count]); continue }
+                if count < 0, errno == EINTR { continue }
+                break
+            }
+            buffer.finish()
+            try? reader.close()
+        }
+        thread.name = "TestProcess output"
+        thread.start()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
     }
 
     /// Everything the process printed so far.
-    public var outputText: String { output.withLock { String(decoding: $0, as: UTF8.self) } }
+    public var outputText: String { output.text }
 
     public var isRunning: Bool { process.isRunning }
 
@@ -82,8 +98,9 @@ public final class TestProcess: Sendable {
         let child = try TestProcess(executable, arguments, environment: environment, stdin: stdin)
         do {
             let status = try await child.waitForExit(timeout: timeout)
-            // Let the readability handler drain the pipe.
-            try? await Task.sleep(for: .milliseconds(20))
+            // The output is complete once the reader has seen end-of-file (bounded: a
+            // grandchild may still hold the pipe open).
+            try? await Poll.until("the output of \(child.commandLine)", timeout: .seconds(5), interval: .milliseconds(5)) { child.output.isFinished }
             return (status, child.outputText)
         } catch {
             await child.stop()
@@ -100,4 +117,14 @@ public final class TestProcess: Sendable {
         }
         throw TestSupportError("'\(name)' is not installed; run scripts/install-deps.sh")
     }
+}
+
+/// The output of a child, filled by its reader thread.
+final class OutputBuffer: Sendable {
+    private let state = Mutex<(bytes: [UInt8], finished: Bool)>(([], false))
+
+    func append(_ bytes: ArraySlice<UInt8>) { state.withLock { $0.bytes.append(contentsOf: bytes) } }
+    func finish() { state.withLock { $0.finished = true } }
+    var isFinished: Bool { state.withLock { $0.finished } }
+    var text: String { state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
 }
