@@ -26,9 +26,13 @@ struct AutocertServerCommand: AsyncParsableCommand {
             Each connection must finish its handshake within --handshake-timeout; anything \
             that is not TLS is closed with one log line.
 
-            Planned, same command: --storage DIR and --ocsp-responder URL (automatic stapling), \
-            --domain, --directory, --email, --http-port, --no-staple-ocsp, --must-staple \
-            (automatic certificates from an ACME CA).
+            With --storage DIR, the certificates you bring without --staple are stapled \
+            automatically: fetched from each certificate's OCSP URL (or --ocsp-responder), \
+            verified, refreshed in the background and kept in DIR across restarts.
+
+            Automatic certificates: --domain NAME (repeatable; also the host policy), \
+            --directory, --ca-roots, --email, --accept-tos, --storage, --http-port, \
+            --no-staple-ocsp, --must-staple.
             """
     )
 
@@ -65,6 +69,9 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "Automatic certificates (ACME)")
     var automatic: AutomaticOptions
 
+    @OptionGroup(title: "Automatic stapling of the certificates you bring (with --storage)")
+    var manualStapling: ManualStaplingOptions
+
     func validate() throws {
         guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
         guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
@@ -80,7 +87,18 @@ struct AutocertServerCommand: AsyncParsableCommand {
         }()
         let pairs = try CertificateArguments.pairs(from: Array(CommandLine.arguments.dropFirst()))
         let manager = try automatic.makeManager(logger: logger)
-        let selector: any CertificateSelector = try manager ?? CertificateArguments.selector(for: pairs, logger: logger)
+        let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
+        let selector: any CertificateSelector
+        if let manager {
+            selector = manager
+        } else {
+            let (base, keys) = try CertificateArguments.load(pairs, logger: logger)
+            if let stapler {
+                selector = await ManualStaplingSelector.make(pairs: pairs, base: base, keys: keys, stapler: stapler, logger: logger)
+            } else {
+                selector = base
+            }
+        }
         let configuration = TLSServerConfiguration(
             applicationProtocols: alpn.split(separator: ",").map(String.init),
             handshakeTimeout: .nanoseconds(Int64(handshakeTimeout * 1e9))
@@ -107,8 +125,10 @@ struct AutocertServerCommand: AsyncParsableCommand {
             "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)",
         ])
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
-        try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
-            try await channel.closeFuture.get()
+        try await ManualStaplingOptions.running(stapler, logger: logger) {
+            try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
+                try await channel.closeFuture.get()
+            }
         }
         try await group.shutdownGracefully()
         signals.cancel()

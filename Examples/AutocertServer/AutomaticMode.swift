@@ -29,7 +29,7 @@ struct AutomaticOptions: ParsableArguments {
     @Flag(name: .customLong("accept-tos"), help: "Agree to the CA's terms of service (required by Let's Encrypt).")
     var acceptTermsOfService = false
 
-    @Option(help: ArgumentHelp("Where keys, certificates and staples are kept (0700 directory, 0600 files).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Where keys, certificates and staples are kept (0700 directory, 0600 files). With --cert and no --domain: staple the certificates you bring, persisting their staples here.", valueName: "DIR"))
     var storage: String?
 
     @Option(name: .customLong("http-port"), help: "The plain-HTTP port for http-01 answers and redirects to HTTPS (0: none).")
@@ -45,8 +45,8 @@ struct AutomaticOptions: ParsableArguments {
     var isEnabled: Bool { !domains.isEmpty }
 
     func validate() throws {
-        guard isEnabled || (caRoots == nil && email == nil && storage == nil && !mustStaple && !noStapleOCSP) else {
-            throw ValidationError("--ca-roots, --email, --storage, --must-staple and --no-staple-ocsp need at least one --domain")
+        guard isEnabled || (caRoots == nil && email == nil && !mustStaple && !noStapleOCSP) else {
+            throw ValidationError("--ca-roots, --email, --must-staple and --no-staple-ocsp need at least one --domain")
         }
         guard (0...65_535).contains(httpPort) else { throw ValidationError("--http-port must be a port number") }
     }

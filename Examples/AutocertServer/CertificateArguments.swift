@@ -44,7 +44,13 @@ enum CertificateArguments {
 
     /// Loads each pair and maps the DNS names of its subjectAltName (or its CN) to it.
     static func selector(for pairs: [Pair], logger: Logger) throws -> StaticCertificateSelector {
+        try load(pairs, logger: logger).selector
+    }
+
+    /// Loads each pair; returns the selector and the keys in the pairs' order.
+    static func load(_ pairs: [Pair], logger: Logger) throws -> (selector: StaticCertificateSelector, keys: [CertifiedKey]) {
         var selector = StaticCertificateSelector()
+        var keys: [CertifiedKey] = []
         for pair in pairs {
             let chainPEM = try String(contentsOfFile: pair.chain, encoding: .utf8)
             let keyPEM = try String(contentsOfFile: pair.key, encoding: .utf8)
@@ -52,11 +58,12 @@ enum CertificateArguments {
             let key = try CertifiedKey(chainPEM: chainPEM, privateKeyPEM: keyPEM, ocspStaple: staple)
             let names = try dnsNames(of: key.certificateChain[0])
             selector.add(key, for: names)
+            keys.append(key)
             logger.info("certificate loaded", metadata: [
                 "cert": "\(pair.chain)", "names": "\(names.joined(separator: ","))", "staple": "\(pair.staple ?? "none")",
             ])
         }
-        return selector
+        return (selector, keys)
     }
 
     private static func dnsNames(of der: [UInt8]) throws -> [String] {
