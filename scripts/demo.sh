@@ -57,10 +57,13 @@ status=0
 for name in "${names[@]}"; do
   echo
   echo "\$ openssl s_client -connect 127.0.0.1:$TLSALPN01_PORT -servername $name -status   # first handshake: issues"
+  started=$(date +%s%N)
   timeout 90 openssl s_client -connect "127.0.0.1:$TLSALPN01_PORT" -servername "$name" -status \
     -CAfile "$work/pebble-root.pem" -verify_return_error < /dev/null > "$work/s_client-$name.txt" 2>&1 || true
+  elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
   grep -E "^(subject|issuer)=|OCSP Response Status|Cert Status|This Update|Next Update|Verify return code" "$work/s_client-$name.txt" | sed 's/^/    /'
   grep -q "Cert Status: good" "$work/s_client-$name.txt" || status=1
+  echo "    first ClientHello to stapled handshake (ACME order, tls-alpn-01, staple fetch): ${elapsed_ms} ms"
 
   # gnutls-cli saves the staple it received; our ocsp command verifies it offline.
   timeout 30 gnutls-cli --port "$TLSALPN01_PORT" --sni-hostname "$name" --verify-hostname "$name" --ocsp --x509cafile "$work/pebble-root.pem" \
