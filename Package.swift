@@ -242,6 +242,7 @@ let package = Package(
             dependencies: [
                 "AutocertHTTP",
                 "AutocertOCSP",
+                "AutocertStapling",
                 .product(name: "X509", package: "swift-certificates"),
             ],
             resources: [.copy("Resources")]

@@ -16,14 +16,12 @@ struct DemoCA {
             FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE\n".utf8))
             exit(64)
         }
-        let ocspPort = try FreePort.allocate()
-        var options = PebbleHarness.Options()
-        options.ocspResponderURL = "http://127.0.0.1:\(ocspPort)"
-        let pebble = try await PebbleHarness(options)
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
-        let responder = try await PebbleOCSPResponder(
-            port: ocspPort, managementURL: pebble.managementURL,
-            managementRootPEMFile: pebble.httpsRootPEMFile, directory: work.path)
+        let responder = try PebbleOCSPResponder(directory: work.path)
+        var options = PebbleHarness.Options()
+        options.ocspResponderURL = responder.url
+        let pebble = try await PebbleHarness(options)
+        try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
 
         let lines = [
             "ACME_DIRECTORY=\(pebble.directoryURL)",

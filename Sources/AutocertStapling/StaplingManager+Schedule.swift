@@ -154,8 +154,10 @@ extension StaplingManager {
 }
 
 /// Set once by the graceful-shutdown handler, read by the loop.
-final class StopFlag: Sendable {
+package final class StopFlag: Sendable {
+    package init() {}
+
     private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .acquiring) }
-    func set() { flag.store(true, ordering: .releasing) }
+    package var isSet: Bool { flag.load(ordering: .acquiring) }
+    package func set() { flag.store(true, ordering: .releasing) }
 }

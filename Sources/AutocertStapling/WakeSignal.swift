@@ -3,7 +3,9 @@ import Synchronization
 /// Wakes the scheduler early (a certificate was added, a fetch finished, shutdown began).
 ///
 /// One waiter at a time; a signal with no waiter is remembered, so none is lost.
-final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
+    package init() {}
+
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -11,7 +13,7 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    package func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -24,7 +26,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal (or at once if one is pending), or when the task is cancelled.
-    func wait() async {
+    package func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

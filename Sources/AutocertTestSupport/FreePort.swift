@@ -1,32 +1,49 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Loopback ports for test servers.
 public enum FreePort {
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+    /// A TCP port on 127.0.0.1 that was free a moment ago, never handed out before by this
+    /// process, and outside the kernel's ephemeral range.
     ///
-    /// Another process may take it before the caller binds it; callers that start a server
-    /// on it must poll for readiness and fail clearly, never assume.
+    /// Ports come from below `ip_local_port_range` (Linux: 32768–60999), so neither another
+    /// test's `bind(0)` nor an outgoing connection's local port can take it between now and
+    /// the moment the caller binds it; within this process no port is handed out twice.
+    /// Callers that start a server on it must still poll for readiness and fail clearly.
     public static func allocate() throws -> Int {
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 10_000..<ephemeralLow)
+            let fresh = handedOut.withLock { $0.insert(candidate).inserted }
+            if fresh, isBindable(candidate) { return candidate }
+        }
+        throw TestSupportError("no free port found below \(ephemeralLow) on 127.0.0.1")
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// The low end of the kernel's ephemeral port range (default 32768).
+    private static let ephemeralLow: Int = {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let low = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }), low > 11_000
+        else { return 32_768 }
+        return low
+    }()
+
+    /// Whether 127.0.0.1:`port` can be bound right now.
+    private static func isBindable(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket() failed: errno \(errno)") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestSupportError("bind() failed: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw TestSupportError("getsockname() failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        } == 0
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.

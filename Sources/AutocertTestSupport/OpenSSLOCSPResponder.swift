@@ -85,24 +85,37 @@ public final class OpenSSLOCSPResponder: Sendable {
         validityMinutes: Int? = 60,
         includeSignerCertificate: Bool = true
     ) async throws {
-        let port = try port ?? FreePort.allocate()
-        self.port = port
-        self.indexPath = "\(directory)/index-\(port).txt"
         self.entries = Locked(Dictionary(entries.map { ($0.serialHex, $0) }, uniquingKeysWith: { $1 }))
-        try "unique_subject = no\n".write(toFile: indexPath + ".attr", atomically: true, encoding: .utf8)
-        try Self.writeIndex(indexPath, self.entries)
-        var arguments = ["ocsp", "-index", indexPath, "-port", "\(port)", "-rsigner", signerCertificatePath, "-rkey", signerKeyPath,
-                         "-CA", caCertificatePath, "-ignore_err"]
+        var arguments = ["-rsigner", signerCertificatePath, "-rkey", signerKeyPath, "-CA", caCertificatePath, "-ignore_err"]
         if let validityMinutes { arguments += ["-nmin", "\(validityMinutes)"] }
         if !includeSignerCertificate { arguments.append("-resp_no_certs") }
         let shim = try await LoopbackBindShim.path()
-        self.process = try TestProcess("openssl", arguments, environment: ["LD_PRELOAD": shim])
-        let process = self.process
-        // Readiness is read from its output, not probed: OpenSSL 3.0's responder serves one
-        // connection at a time and stalls on a probe that connects and sends nothing.
-        try await Poll.until("openssl ocsp to listen on 127.0.0.1:\(port)", timeout: .seconds(20)) {
-            guard process.isRunning else { throw TestSupportError("openssl ocsp exited: \(process.outputText)") }
-            return process.outputText.contains("waiting for OCSP client connections")
+        // A port chosen here may be taken by another process before openssl binds it; then
+        // openssl exits at once, and another port is tried (a given port is tried once).
+        var attempt = 0
+        while true {
+            attempt += 1
+            let chosen = try port ?? FreePort.allocate()
+            let indexPath = "\(directory)/index-\(chosen).txt"
+            try "unique_subject = no\n".write(toFile: indexPath + ".attr", atomically: true, encoding: .utf8)
+            try Self.writeIndex(indexPath, self.entries)
+            let process = try TestProcess("openssl", ["ocsp", "-index", indexPath, "-port", "\(chosen)"] + arguments,
+                                          environment: ["LD_PRELOAD": shim])
+            do {
+                // Readiness is read from its output, not probed: OpenSSL 3.0's responder serves
+                // one connection at a time and stalls on a probe that connects and sends nothing.
+                try await Poll.until("openssl ocsp to listen on 127.0.0.1:\(chosen)", timeout: .seconds(20)) {
+                    guard process.isRunning else { throw TestSupportError("openssl ocsp exited: \(process.outputText)") }
+                    return process.outputText.contains("waiting for OCSP client connections")
+                }
+                self.port = chosen
+                self.indexPath = indexPath
+                self.process = process
+                return
+            } catch {
+                await process.stop()
+                if port != nil || attempt >= 3 { throw error }
+            }
         }
     }
 

@@ -15,7 +15,8 @@ import X509
 public final class PebbleOCSPResponder: Sendable {
     public let port: Int
     private let front: LoopbackHTTPServer
-    private let responder: OpenSSLOCSPResponder
+    private let directory: String
+    private let sync: Locked<IndexSync?>
     private let state: Locked<State>
 
     private struct State {
@@ -29,13 +30,29 @@ public final class PebbleOCSPResponder: Sendable {
     /// How many OCSP requests the front has received.
     public var requestCount: Int { front.requests.count }
 
-    /// Starts the daemon and the front on `port`.
+    /// Binds the front on a free 127.0.0.1 port at once, so its URL can go into Pebble's
+    /// configuration with no window in which another process could take the port. It
+    /// answers 503 until ``start(managementURL:managementRootPEMFile:)``.
     ///
-    /// - Parameters:
-    ///   - managementURL: Pebble's management interface (`https://127.0.0.1:PORT`).
-    ///   - managementRootPEMFile: the root of Pebble's HTTPS listeners.
-    ///   - directory: where the intermediate's key (0600), certificate and index go.
-    public init(port: Int, managementURL: String, managementRootPEMFile: String, directory: String) async throws {
+    /// - Parameter directory: where the intermediate's key (0600), certificate and index go.
+    public init(directory: String) throws {
+        let sync = Locked<IndexSync?>(nil)
+        let state = Locked(State())
+        self.sync = sync
+        self.state = state
+        self.directory = directory
+        self.front = try LoopbackHTTPServer { request in
+            guard let current = sync.withLock({ $0 }) else {
+                return .respond(status: 503, headers: [("Retry-After", "1")], body: Array("not started".utf8))
+            }
+            return Blocking.run { await current.answer(request) }
+        }
+        self.port = front.port
+    }
+
+    /// Fetches Pebble's intermediate certificate and key from its management interface and
+    /// starts the `openssl ocsp` daemon that signs with them.
+    public func start(managementURL: String, managementRootPEMFile: String) async throws {
         let transport = CurlTransport(configuration: .init(caBundlePath: managementRootPEMFile))
         let limits = HTTPLimits(timeout: .seconds(10), maxBodyBytes: 256 * 1024)
         func fetch(_ path: String) async throws -> [UInt8] {
@@ -50,17 +67,10 @@ public final class PebbleOCSPResponder: Sendable {
                                              attributes: [.posixPermissions: 0o600]) else {
             throw TestSupportError("cannot write \(keyPath)")
         }
-        self.port = port
         let responder = try await OpenSSLOCSPResponder(
             directory: directory, caCertificatePath: certificatePath,
             signerCertificatePath: certificatePath, signerKeyPath: keyPath, entries: [])
-        self.responder = responder
-        let state = Locked(State())
-        self.state = state
-        let sync = IndexSync(transport: transport, limits: limits, managementURL: managementURL, responder: responder, state: state)
-        self.front = try LoopbackHTTPServer(port: port) { request in
-            Blocking.run { await sync.answer(request) }
-        }
+        sync.withLock { $0 = IndexSync(transport: transport, limits: limits, managementURL: managementURL, responder: responder, state: state) }
     }
 
     /// Marks `serialHex` revoked in this responder (not in Pebble).
@@ -71,7 +81,7 @@ public final class PebbleOCSPResponder: Sendable {
     /// Stops the front and the daemon.
     public func stop() async {
         front.stop()
-        await responder.stop()
+        if let responder = sync.withLock({ $0?.responder }) { await responder.stop() }
     }
 
     private struct IndexSync: Sendable {

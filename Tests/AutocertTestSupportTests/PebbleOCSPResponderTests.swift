@@ -18,18 +18,17 @@ struct PebbleOCSPResponderTests {
     }
 
     @Test func answersForWhatPebbleIssuedAndSeesRevocations() async throws {
-        let ocspPort = try FreePort.allocate()
+        let work = try TemporaryDirectory()
+        let responder = try PebbleOCSPResponder(directory: work.path)
         var options = PebbleHarness.Options()
-        options.ocspResponderURL = "http://127.0.0.1:\(ocspPort)"
+        options.ocspResponderURL = responder.url
         options.environment = ["PEBBLE_VA_ALWAYS_VALID": "1"]
         options.nonceRejectPercent = 0
         let pebble = try await PebbleHarness(options)
-        let work = try TemporaryDirectory()
-        let responder: PebbleOCSPResponder
         do {
-            responder = try await PebbleOCSPResponder(port: ocspPort, managementURL: pebble.managementURL,
-                                                      managementRootPEMFile: pebble.httpsRootPEMFile, directory: work.path)
+            try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
         } catch {
+            await responder.stop()
             await pebble.stop()
             throw error
         }

@@ -14,16 +14,23 @@ struct ServerEndToEndTests {
         let work: TemporaryDirectory
 
         static func start() async throws -> CA {
-            let port = try FreePort.allocate()
-            var options = PebbleHarness.Options()
-            options.ocspResponderURL = "http://127.0.0.1:\(port)"
-            let pebble = try await PebbleHarness(options)
             let work = try TemporaryDirectory(prefix: "e2e-ca")
+            let responder = try PebbleOCSPResponder(directory: work.path)
+            var options = PebbleHarness.Options()
+            options.ocspResponderURL = responder.url
+            let pebble: PebbleHarness
             do {
-                let responder = try await PebbleOCSPResponder(port: port, managementURL: pebble.managementURL,
-                                                              managementRootPEMFile: pebble.httpsRootPEMFile, directory: work.path)
+                pebble = try await PebbleHarness(options)
+            } catch {
+                await responder.stop()
+                work.remove()
+                throw error
+            }
+            do {
+                try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
                 return CA(pebble: pebble, responder: responder, work: work)
             } catch {
+                await responder.stop()
                 await pebble.stop()
                 work.remove()
                 throw error

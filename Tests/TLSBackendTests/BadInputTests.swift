@@ -81,6 +81,7 @@ struct BadInputTests {
     func stalledHandshakes(_ backend: BackendKind) async throws {
         try await Self.withServer(backend, timeout: .seconds(10)) { server, pki, capture, clients in
             let hello = RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"])
+            let started = ContinuousClock.now
             var stalled: [any Channel] = []
             for index in 0..<1_000 {
                 let channel = try await RawClient.connect(port: server.port, group: clients)
@@ -89,9 +90,16 @@ struct BadInputTests {
             }
             try await Self.expectServed(server, pki)
             try await Self.expectServed(server, pki)
-            #expect(stalled.allSatisfy { $0.isActive }, "a stalled connection ended before the timeout")
+            // Checked only while well inside the 10 s timeout, so a slow machine cannot fail it.
+            if ContinuousClock.now - started < .seconds(8) {
+                #expect(stalled.allSatisfy { $0.isActive }, "a stalled connection ended before the timeout")
+            }
             try await Poll.until("all 1,000 stalled connections to be closed", timeout: .seconds(40)) {
                 stalled.allSatisfy { !$0.isActive }
+            }
+            // The log line may follow the close by a moment: wait (bounded) for all of them.
+            try await Poll.until("1,000 handshake-timeout log lines", timeout: .seconds(10)) {
+                capture.messages.filter { $0.contains("tls.error=handshakeTimeout") }.count >= 1_000
             }
             let timeouts = capture.messages.filter { $0.contains("tls.error=handshakeTimeout") }
             #expect(timeouts.count == 1_000)

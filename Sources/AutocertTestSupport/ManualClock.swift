@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// A wall clock that moves only when the test says so; sleepers wake as it passes them.
-final class ManualClock: StaplingClock {
+/// The clock of the stapling and renewal schedule tests (no test sleeps in real time).
+package final class ManualClock: StaplingClock {
     private struct State {
         var now: Date
         var sleepers: [UInt64: (deadline: Date, continuation: CheckedContinuation<Void, any Error>)] = [:]
@@ -12,16 +13,16 @@ final class ManualClock: StaplingClock {
 
     private let state: Mutex<State>
 
-    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+    package init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
         state = Mutex(State(now: start))
     }
 
-    var now: Date { state.withLock { $0.now } }
+    package var now: Date { state.withLock { $0.now } }
 
     /// How many tasks are asleep on this clock.
-    var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+    package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
-    func sleep(until deadline: Date) async throws {
+    package func sleep(until deadline: Date) async throws {
         let token = state.withLock { state -> UInt64 in
             state.nextToken += 1
             return state.nextToken
@@ -42,11 +43,11 @@ final class ManualClock: StaplingClock {
         }
     }
 
-    func advance(by seconds: TimeInterval) {
+    package func advance(by seconds: TimeInterval) {
         advance(to: now.addingTimeInterval(seconds))
     }
 
-    func advance(to date: Date) {
+    package func advance(to date: Date) {
         let woken = state.withLock { state in
             state.now = max(state.now, date)
             let due = state.sleepers.filter { $0.value.deadline <= state.now }
