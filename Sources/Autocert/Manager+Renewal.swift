@@ -77,11 +77,23 @@ extension Manager {
             return
         }
         do {
-            _ = try await flights.run(name) {
-                let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey)
-                metrics.renewed.increment()
-                return try await install(record) {
-                    .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
+            // A flight for this name may still be finishing (the issuance whose certificate
+            // turned out revoked, say): joining it would return that very certificate. So run
+            // until this renewal's own work has run, joining at most a few others first.
+            var renewed = false
+            var attempts = 0
+            while !renewed {
+                attempts += 1
+                _ = try await flights.run(name) {
+                    renewed = true
+                    let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey)
+                    metrics.renewed.increment()
+                    return try await install(record) {
+                        .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
+                    }
+                }
+                if !renewed, attempts >= 3 {
+                    throw AutocertError(.issuanceFailed, "renewing \(name) kept joining other flights for the name; retrying later")
                 }
             }
         } catch {
