@@ -38,16 +38,7 @@ struct CAFaultEndToEndTests {
                 configuration: .init(storage: storage, hostPolicy: .allowing([name]), acceptsTermsOfService: true,
                                      renewal: renewal, stapleOCSP: false),
                 certificateAuthority: authority, logger: logger)
-            let makeHandler = manager.http01HandlerFactory()
-            channels.append(try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(makeHandler())
-                    }
-                }
-                .bind(host: "127.0.0.1", port: pebble.httpPort).get())
+            channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group))
 
             let failures = Locked<[(error: AutocertError, streak: Int, next: Date, at: Date)]>([])
             try await withThrowingTaskGroup(of: Void.self) { tasks in

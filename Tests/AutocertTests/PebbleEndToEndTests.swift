@@ -48,16 +48,7 @@ struct PebbleEndToEndTests {
                     }
                 }
                 .bind(host: "127.0.0.1", port: pebble.tlsPort).get())
-            let makeHTTP01Handler = manager.http01HandlerFactory()
-            channels.append(try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(makeHTTP01Handler())
-                    }
-                }
-                .bind(host: "127.0.0.1", port: pebble.httpPort).get())
+            channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await manager.run() }
                 defer { tasks.cancelAll() }

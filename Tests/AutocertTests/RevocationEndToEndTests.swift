@@ -37,16 +37,7 @@ struct RevocationEndToEndTests {
             let manager = try Manager(
                 configuration: .init(storage: storage, hostPolicy: .allowing([name]), acceptsTermsOfService: true, stapling: stapling),
                 certificateAuthority: authority, logger: logger)
-            let makeHandler = manager.http01HandlerFactory()
-            channels.append(try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(makeHandler())
-                    }
-                }
-                .bind(host: "127.0.0.1", port: ca.pebble.httpPort).get())
+            channels.append(try await manager.bindHTTP01Listener(port: ca.pebble.httpPort, on: group))
 
             let revokedEvents = Locked<[String]>([])
             try await withThrowingTaskGroup(of: Void.self) { tasks in
