@@ -66,6 +66,9 @@ struct StapleEntry {
     var stapleGeneration: UInt32 = 0
     var condition: StapleInfo.Condition = .pending
     var fetchInFlight = false
+    /// The current plan fell due while a fetch was still running (e.g. persisting), so the
+    /// scheduler set it aside; the fetch re-plans it when it ends unless it made a new one.
+    var planDueDuringFetch = false
     var warnedExpiring = false
     var loggedUnknown = false
 

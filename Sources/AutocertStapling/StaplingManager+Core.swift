@@ -26,6 +26,7 @@ extension StaplingManager {
             case .fetch:
                 entry.scheduleGeneration &+= 1
                 entry.nextAttempt = date
+                entry.planDueDuringFetch = false
                 generation = entry.scheduleGeneration
             case .expire:
                 generation = entry.stapleGeneration

@@ -8,7 +8,11 @@ extension StaplingManager {
         defer {
             core.withLock { core in
                 core.inFlight -= 1
-                core.entries[id]?.fetchInFlight = false
+                guard var entry = core.entries[id] else { return }
+                entry.fetchInFlight = false
+                let replan = entry.planDueDuringFetch ? entry.nextAttempt : nil
+                core.entries[id] = entry
+                if let replan { core.schedule(id, at: replan, kind: .fetch) }
             }
             resumeWaiters(for: id)
             wake.signal()

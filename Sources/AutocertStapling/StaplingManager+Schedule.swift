@@ -53,8 +53,15 @@ extension StaplingManager {
                 }
                 switch item.kind {
                 case .fetch:
-                    guard item.generation == entry.scheduleGeneration, !entry.fetchInFlight else {
+                    guard item.generation == entry.scheduleGeneration else {
                         core.queue.popMin()
+                        continue
+                    }
+                    guard !entry.fetchInFlight else {
+                        // Due while the last fetch still runs: not a second fetch now, and
+                        // not lost either; the running fetch re-plans it when it ends.
+                        core.queue.popMin()
+                        core.entries[item.id]!.planDueDuringFetch = true
                         continue
                     }
                     guard core.inFlight < limit else { return work }

@@ -14,12 +14,7 @@ import X509
     typealias Fixture = StaplingManagerScheduleTests.Fixture
     let day: TimeInterval = 86_400
 
-    // Intermittent (2 of 6 serial runs of this suite): after two manual-clock advances the
-    // refresh that should bring the revoked answer has sometimes not been applied, and the
-    // staple has expired instead. Not understood yet (the settle() idle check races with the
-    // scheduler, or the scheduler has a lost wake-up). The same behaviour is covered against a
-    // real responder (FaultInjectionTests, OpenSSLResponderTests, RevocationEndToEndTests).
-    @Test(.disabled("intermittent: manual-clock race under investigation; covered by real-responder tests"))
+    @Test
     func revokedIsReportedOnceAndStapled() async throws {
         let fixture = try Fixture()
         let revokedAt = try GeneralizedTime(fixture.clock.now.addingTimeInterval(-600))
