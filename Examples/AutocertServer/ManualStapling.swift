@@ -50,17 +50,23 @@ final class ManualStaplingSelector: CertificateSelector {
         self.stapler = stapler
     }
 
-    func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {
+    /// Always known at once: the brought certificate with its current staple, or none.
+    func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? {
         guard !hello.isACMEChallenge, let key = base.select(hello), let id = stapleIDs[key.identity] else {
-            return base.certifiedKey(for: hello, on: eventLoop)
+            return base.immediateCertifiedKey(for: hello)
         }
-        guard let staple = stapler.staple(for: id) else { return eventLoop.makeSucceededFuture(key) }
+        guard let staple = stapler.staple(for: id) else { return key }
         if let cached = stapled.withLock({ $0[id] }), cached.staple == staple {
-            return eventLoop.makeSucceededFuture(cached.key)
+            return cached.key
         }
-        guard let withStaple = try? key.replacingStaple(staple) else { return eventLoop.makeSucceededFuture(key) }
+        guard let withStaple = try? key.replacingStaple(staple) else { return key }
         stapled.withLock { $0[id] = (staple, withStaple) }
-        return eventLoop.makeSucceededFuture(withStaple)
+        return withStaple
+    }
+
+    func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {
+        if let key = immediateCertifiedKey(for: hello) { return eventLoop.makeSucceededFuture(key) }
+        return base.certifiedKey(for: hello, on: eventLoop)  // fails with the reason
     }
 }
 

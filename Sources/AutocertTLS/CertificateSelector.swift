@@ -7,7 +7,20 @@ import NIOCore
 /// selector that knows the answer at once returns an already-succeeded future, which costs
 /// no hop. Fail the future with ``TLSBackendError/Code/noCertificate`` for an unknown name.
 public protocol CertificateSelector: Sendable {
+    /// The key for `hello` when it is known at once (from memory: no I/O, no suspension, no
+    /// waiting on a lock held across either), else nil.
+    ///
+    /// The handler asks this first on every handshake; an answer here costs no future and
+    /// no hop. Nil is not a refusal: the handler then asks ``certifiedKey(for:on:)``, which
+    /// may take its time or fail. Default: nil.
+    func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey?
+
+    /// The key for `hello`, possibly later; fails for a name that has none.
     func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey>
+}
+
+extension CertificateSelector {
+    public func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? { nil }
 }
 
 /// A selector answered by an `async` function, for certificates that take time to obtain.
@@ -56,6 +69,10 @@ public struct StaticCertificateSelector: CertificateSelector {
             if let dot = name.firstIndex(of: ".") , let wildcard = byName["*" + name[dot...]] { return wildcard }
         }
         return fallback
+    }
+
+    public func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? {
+        select(hello)
     }
 
     public func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {

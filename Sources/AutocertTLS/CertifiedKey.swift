@@ -6,15 +6,33 @@ import Synchronization
 /// value has an identity that backends use to cache what they derive from it (a parsed
 /// chain, a library context), so hand out the same value for as long as it is current.
 public struct CertifiedKey: Sendable {
+    /// The fields, behind one reference: a copy on the handshake path is one retain, not
+    /// one per array, and the identity travels with the bytes it names.
+    private final class Storage: Sendable {
+        let certificateChain: [[UInt8]]
+        let privateKey: [UInt8]
+        let ocspStaple: [UInt8]?
+        let identity: UInt64
+
+        init(certificateChain: [[UInt8]], privateKey: [UInt8], ocspStaple: [UInt8]?, identity: UInt64) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+            self.ocspStaple = ocspStaple
+            self.identity = identity
+        }
+    }
+
+    private let storage: Storage
+
     /// The chain, leaf first, each certificate DER-encoded.
-    public let certificateChain: [[UInt8]]
+    public var certificateChain: [[UInt8]] { storage.certificateChain }
     /// The leaf's private key, DER: PKCS#8, SEC 1 (EC) or PKCS#1 (RSA), unencrypted.
-    public let privateKey: [UInt8]
+    public var privateKey: [UInt8] { storage.privateKey }
     /// A DER OCSPResponse for the leaf (RFC 6960 §4.2.1), sent to clients that ask for it
     /// (RFC 6066 §8). The caller is responsible for it being verified and current.
-    public let ocspStaple: [UInt8]?
+    public var ocspStaple: [UInt8]? { storage.ocspStaple }
     /// A process-unique identity for caches keyed by this value.
-    package let identity: UInt64
+    package var identity: UInt64 { storage.identity }
 
     private static let counter = Atomic<UInt64>(0)
 
@@ -28,10 +46,8 @@ public struct CertifiedKey: Sendable {
         if let ocspStaple, ocspStaple.isEmpty {
             throw TLSBackendError(.invalidCertifiedKey, "the OCSP staple is empty; pass nil for no staple")
         }
-        self.certificateChain = certificateChain
-        self.privateKey = privateKey
-        self.ocspStaple = ocspStaple
-        self.identity = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        storage = Storage(certificateChain: certificateChain, privateKey: privateKey, ocspStaple: ocspStaple,
+                          identity: Self.counter.wrappingAdd(1, ordering: .relaxed).newValue)
     }
 
     /// Reads a PEM chain (leaf first) and a PEM private key (`PRIVATE KEY`, `EC PRIVATE KEY`

@@ -15,8 +15,12 @@ extension TLSServerHandler {
             case .invalid(let error):
                 fail(error, context: context)
             case .complete(let hello):
-                state = .selecting(received!, hello)
-                select(hello, context: context)
+                if let key = selector.immediateCertifiedKey(for: hello) {
+                    begin(key, hello: hello, received: received!, context: context)  // the warm path: no future
+                } else {
+                    state = .selecting(received!, hello)
+                    select(hello, context: context)
+                }
             }
         case .selecting(var received, let hello):
             received.writeImmutableBuffer(bytes)
