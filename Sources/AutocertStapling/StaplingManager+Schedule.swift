@@ -131,6 +131,7 @@ extension StaplingManager {
             return true
         }
         guard changed else { return }
+        observers.notify(id)
         logger.warning("the staple expired without a verified replacement; serving no staple", metadata: ["staple.id": "\(id)"])
         emit(.expired(id, at: at))
     }

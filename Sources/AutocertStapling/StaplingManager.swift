@@ -29,6 +29,7 @@ public final class StaplingManager: Service, Sendable {
     let wake = WakeSignal()
     let eventContinuation: AsyncStream<StaplingEvent>.Continuation
     let subscribers = Subscribers()
+    let observers = StapleObservers()
 
     /// Events for the application (one reader); see ``StaplingEvent``. Ends when ``run()`` returns.
     public let events: AsyncStream<StaplingEvent>
@@ -141,6 +142,7 @@ public final class StaplingManager: Service, Sendable {
                 core.schedule(id, at: now, kind: .fetch)
             }
         }
+        if restored != nil { observers.notify(id) }
         wake.signal()
         return id
     }
@@ -152,6 +154,7 @@ public final class StaplingManager: Service, Sendable {
             return core.entries.removeValue(forKey: id) != nil
         }
         guard existed else { return }
+        observers.notify(id)
         resumeWaiters(for: id)
         if let storage {
             do { try await storage.delete(id.storageName) } catch {
