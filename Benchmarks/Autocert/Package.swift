@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "Autocert", package: "swift-autocert"),
                 .product(name: "AutocertTLS", package: "swift-autocert"),
                 .product(name: "AutocertStorage", package: "swift-autocert"),
+                .product(name: "AutocertStapling", package: "swift-autocert"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -117,8 +117,10 @@ extension Manager {
             throw AutocertError(.invalidRecord, "the certificate of \(name) cannot be served", underlying: error)
         }
         let renewAt = configuration.renewal.renewalTime(notBefore: record.notBefore, notAfter: record.notAfter, unit: configuration.randomUnit())
+        let stapleUntil = stapleID.flatMap { stapler?.currentStaple(for: $0) }.map { $0.until.timeIntervalSinceReferenceDate }
         let old = served.withLock { served in
-            defer { served[name] = ServedCertificate(key: key, stapleID: stapleID, certificateKey: record.key) }
+            defer { served[name] = ServedCertificate(key: key, stapleUntil: stapleUntil ?? (staple == nil ? .infinity : 0),
+                                                     stapleID: stapleID, certificateKey: record.key) }
             return served[name]
         }
         schedule.withLock { schedule in
@@ -126,6 +128,7 @@ extension Manager {
             if let oldID = old?.stapleID, oldID != stapleID { schedule.names[oldID] = nil }
             if let stapleID { schedule.names[stapleID] = name }
         }
+        restaple(name)  // a staple that changed while this one was being installed
         wake.signal()
         if let stapler, let stapleID, let info = stapler.info(for: stapleID), info.condition == .revoked {
             replaceRevoked(name, reason: info.revocationReason)  // revoked before it was swapped in, or in storage

@@ -75,9 +75,19 @@ public final class Manager: CertificateSelector, Service, Sendable {
             self.stapler = nil
         }
         (events, eventContinuation) = AsyncStream.makeStream(of: ManagerEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        self.stapler?.addStapleObserver { [weak self] id in self?.stapleChanged(id) }
     }
 
     // MARK: The handshake path
+
+    /// The warm path (``AutocertTLS/CertificateSelector/immediateCertifiedKey(for:)``): the
+    /// certificate held for the name with its current staple, or the challenge certificate of
+    /// an `acme-tls/1` handshake; nil sends the handshake to ``certifiedKey(for:on:)``.
+    public func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? {
+        guard let name = hello.serverName else { return nil }  // already lower-cased, no trailing dot
+        if hello.isACMEChallenge { return challenges.tlsALPN01Certificate(for: name) }
+        return cachedKey(for: name)
+    }
 
     public func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {
         guard let serverName = hello.serverName else {
@@ -98,21 +108,39 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// The certificate for `name` (lower-cased, no trailing dot, as ``AutocertTLS/ClientHello/serverName``)
     /// from memory, with its current staple; nil when none is held.
     ///
-    /// Synchronous and cheap: a locked read of the served entry and one of the stapler's
-    /// current staple. When the staple changed (refreshed, expired) a new ``CertifiedKey``
-    /// is made once and kept, so backends see one identity per staple.
+    /// Synchronous and cheap: one locked dictionary read and a coarse clock read. The
+    /// stapler tells the Manager when a staple changes (``AutocertStapling/StaplingManager/addStapleObserver(_:)``),
+    /// so the served ``CertifiedKey`` already holds the current staple; only a staple past its
+    /// end (expired before the stapler's loop said so) takes the slower ``restaple(_:)``.
     public func cachedKey(for name: String) -> CertifiedKey? {
         guard let entry = served.withLock({ $0[name] }) else { return nil }
-        guard let id = entry.stapleID, let stapler else { return entry.key }
-        let staple = stapler.staple(for: id)
-        if staple == entry.key.ocspStaple { return entry.key }
-        guard let key = try? entry.key.replacingStaple(staple) else { return entry.key }
-        served.withLock { served in
-            if served[name]?.key.identity == entry.key.identity {
-                served[name] = ServedCertificate(key: key, stapleID: id, certificateKey: entry.certificateKey)
-            }
+        if entry.stapleUntil > clock.handshakeNow.timeIntervalSinceReferenceDate { return entry.key }
+        return restaple(name)
+    }
+
+    /// Brings the staple in `name`'s served key in line with the stapler's current one (a new
+    /// ``CertifiedKey``, so backends see one identity per staple) and returns the key.
+    ///
+    /// Runs under the served map's lock, reading the stapler inside it (never the other way
+    /// round), so concurrent calls for one name apply the newest staple last.
+    @discardableResult
+    func restaple(_ name: String) -> CertifiedKey? {
+        served.withLock { served -> CertifiedKey? in
+            guard let entry = served[name] else { return nil }
+            guard let id = entry.stapleID, let stapler else { return entry.key }
+            let current = stapler.currentStaple(for: id)
+            let until = current.map { $0.until.timeIntervalSinceReferenceDate } ?? .infinity
+            if current?.der == entry.key.ocspStaple, until == entry.stapleUntil { return entry.key }
+            guard let key = try? entry.key.replacingStaple(current?.der) else { return entry.key }
+            served[name] = ServedCertificate(key: key, stapleUntil: until, stapleID: id, certificateKey: entry.certificateKey)
+            return key
         }
-        return key
+    }
+
+    /// The stapler's observer: the staple of certificate `id` changed.
+    func stapleChanged(_ id: StapleID) {
+        guard let name = schedule.withLock({ $0.names[id] }) else { return }
+        restaple(name)
     }
 
     /// The certificate for `name`: from memory, storage, or the CA (after the host policy).
@@ -145,13 +173,18 @@ public final class Manager: CertificateSelector, Service, Sendable {
 /// renewal need (not the parsed certificate), since there may be 100,000 of them; the warm
 /// path's fields come first, sharing a cache line with the object header.
 final class ServedCertificate: Sendable {
+    /// The certificate with its current staple (or none).
     let key: CertifiedKey
+    /// When the staple in ``key`` stops being valid (seconds since the reference date);
+    /// infinity when it holds none.
+    let stapleUntil: Double
     let stapleID: StapleID?
     /// The private key, reused by a renewal that needs no new key.
     let certificateKey: CertificateKey
 
-    init(key: CertifiedKey, stapleID: StapleID?, certificateKey: CertificateKey) {
+    init(key: CertifiedKey, stapleUntil: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
         self.key = key
+        self.stapleUntil = stapleUntil
         self.stapleID = stapleID
         self.certificateKey = certificateKey
     }

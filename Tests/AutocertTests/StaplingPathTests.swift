@@ -55,6 +55,37 @@ struct StaplingPathTests {
         #expect(harness.ca.issueCount == 1)
     }
 
+    @Test("the warm path serves each refreshed staple as the stapler installs it, and never one past its end")
+    func warmPathFollowsTheStapler() async throws {
+        let clock = ManualClock()
+        let harness = try Harness(clock: clock)
+        defer { harness.stop() }
+        try await harness.running {
+            let first = try await harness.select(Harness.hello("example.test"))
+            let firstStaple = try #require(first.ocspStaple)
+            #expect(harness.manager.immediateCertifiedKey(for: Harness.hello("example.test"))?.identity == first.identity)
+
+            // The refresh falls within the 4-day window's middle band, at the latest a quarter
+            // of it before its end (3 days): the stapler's observer swaps the new staple in.
+            clock.advance(by: 3 * 86_400)
+            try await Poll.until("the refreshed staple on the warm path") {
+                harness.ocsp.requestCount == 2 && harness.manager.cachedKey(for: "example.test")?.ocspStaple != firstStaple
+            }
+            let refreshed = try #require(harness.manager.immediateCertifiedKey(for: Harness.hello("example.test")))
+            let refreshedStaple = try #require(refreshed.ocspStaple)
+            #expect(refreshedStaple != firstStaple)
+            #expect(refreshed.certificateChain == first.certificateChain)
+
+            // The responder goes down; once the refreshed staple's nextUpdate passes, the warm
+            // path serves the certificate without it at once, before the stapler's loop runs.
+            harness.ocsp.setDown(true)
+            clock.advance(by: 4 * 86_400)
+            let expired = try #require(harness.manager.immediateCertifiedKey(for: Harness.hello("example.test")))
+            #expect(expired.ocspStaple == nil)
+            #expect(expired.certificateChain == first.certificateChain)
+        }
+    }
+
     @Test("an RSA key type gives RSA certificate keys, stored and read back")
     func rsaKeys() async throws {
         let harness = try Harness(stapleOCSP: false, keyType: .rsa2048)
