@@ -8,10 +8,13 @@ extension Manager {
     /// Runs renewal, the stapler and the stapler's event handling until graceful shutdown or
     /// cancellation; ``events`` finishes when this returns.
     ///
-    /// One loop plans every name (a min-heap, ``Schedule``): it sleeps until the earliest plan (renewal time, retry
-    /// after backoff, or "now" for a revoked certificate) or until woken, and runs due
-    /// renewals as child tasks. The old certificate is served until its replacement is in
-    /// place; a failed renewal is retried with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
+    /// One scheduler: with ``Configuration/stapleOCSP`` on, renewals ride on the stapler's
+    /// loop (``RenewalWork``, attached at init), which sleeps until the earliest of every
+    /// staple refresh, staple expiry and certificate renewal; without a stapler a loop of the
+    /// same shape runs alone. Plans live in a min-heap (``Schedule``): renewal time, retry
+    /// after backoff, or "now" for a revoked certificate; due renewals run as child tasks.
+    /// The old certificate is served until its replacement is in place; a failed renewal is
+    /// retried with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
     public func run() async throws {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
@@ -21,8 +24,9 @@ extension Manager {
                     group.addTask {
                         for await event in stapler.events { await self.handle(event) }
                     }
+                } else {
+                    group.addTask { await self.renewalLoop(stopping: stopping) }
                 }
-                group.addTask { await self.renewalLoop(stopping: stopping) }
             }
         } onGracefulShutdown: {
             stopping.set()
@@ -35,21 +39,29 @@ extension Manager {
     /// event was missed (the stapler's event buffer is bounded).
     static let revocationSweepInterval: TimeInterval = 300
 
+    /// The renewals due at `now` (marked as running), after the revocation sweep when due.
+    func takeRenewalWork(now: Date) -> [@Sendable () async -> Void] {
+        if schedule.withLock({ $0.sweepIsDue(now: now, interval: Self.revocationSweepInterval) }) {
+            sweepRevoked()
+        }
+        return schedule.withLock { $0.takeDue(now: now) }.map { name, plan in
+            { await self.renew(name, plan: plan) }
+        }
+    }
+
+    /// When renewal work is next due: the earliest plan or the next revocation sweep.
+    func nextRenewalDate() -> Date? {
+        schedule.withLock { schedule in
+            [schedule.nextDue(), schedule.nextSweep].compactMap { $0 }.min()
+        }
+    }
+
+    /// The loop of a Manager without a stapler: renewals only.
     private func renewalLoop(stopping: StopFlag) async {
         await withDiscardingTaskGroup { group in
-            var nextSweep = clock.now.addingTimeInterval(Self.revocationSweepInterval)
             while !stopping.isSet, !Task.isCancelled {
-                var now = clock.now
-                if now >= nextSweep {
-                    sweepRevoked()
-                    nextSweep = now.addingTimeInterval(Self.revocationSweepInterval)
-                    now = clock.now
-                }
-                for (name, plan) in schedule.withLock({ $0.takeDue(now: now) }) {
-                    group.addTask { await self.renew(name, plan: plan) }
-                }
-                let next = min(schedule.withLock { $0.nextDue() } ?? nextSweep, nextSweep)
-                await waitForWork(until: next)
+                for job in takeRenewalWork(now: clock.now) { group.addTask { await job() } }
+                await waitForWork(until: nextRenewalDate() ?? .distantFuture)
             }
             group.cancelAll()
         }

@@ -35,7 +35,8 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// The background side: renewal plans and recent failures.
     let schedule = Mutex(Schedule())
     let flights = SingleFlight<String, CertifiedKey>()
-    let wake = WakeSignal()
+    /// Wakes the scheduler: the stapler's when there is one (renewals ride on its loop).
+    let wake: WakeSignal
     let eventContinuation: AsyncStream<ManagerEvent>.Continuation
 
     /// Events for the application (one reader), stapler events included. Ends when ``run()`` returns.
@@ -75,7 +76,9 @@ public final class Manager: CertificateSelector, Service, Sendable {
             self.stapler = nil
         }
         (events, eventContinuation) = AsyncStream.makeStream(of: ManagerEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        wake = self.stapler?.wake ?? WakeSignal()
         self.stapler?.addStapleObserver { [weak self] id in self?.stapleChanged(id) }
+        self.stapler?.attach(RenewalWork(manager: self))
     }
 
     // MARK: The handshake path
@@ -166,6 +169,20 @@ public final class Manager: CertificateSelector, Service, Sendable {
 
     func emit(_ event: ManagerEvent) {
         eventContinuation.yield(event)
+    }
+}
+
+/// The Manager's renewals as work for the stapler's scheduler (one loop for both). Holds
+/// the Manager weakly: the stapler it is attached to belongs to that Manager.
+struct RenewalWork: ScheduledWorkSource {
+    weak let manager: Manager?
+
+    func takeDueWork(now: Date) -> [@Sendable () async -> Void] {
+        manager?.takeRenewalWork(now: now) ?? []
+    }
+
+    func nextDueDate() -> Date? {
+        manager?.nextRenewalDate()
     }
 }
 

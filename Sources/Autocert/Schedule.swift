@@ -37,6 +37,19 @@ struct Schedule: Sendable {
     var names: [StapleID: String] = [:]
     /// New names whose issuance failed: failures in a row, and when the next attempt may run.
     var failures: [String: (streak: Int, until: Date)] = [:]
+    /// When the next revocation sweep is due (set at the scheduler's first look).
+    private(set) var nextSweep: Date?
+
+    /// Whether the revocation sweep is due at `now`; if so, plans the next one `interval` later.
+    mutating func sweepIsDue(now: Date, interval: TimeInterval) -> Bool {
+        guard let next = nextSweep else {
+            nextSweep = now.addingTimeInterval(interval)
+            return false
+        }
+        guard now >= next else { return false }
+        nextSweep = now.addingTimeInterval(interval)
+        return true
+    }
 
     /// Sets the plan of `name` (replacing any), not running.
     mutating func set(_ name: String, _ plan: Plan) {

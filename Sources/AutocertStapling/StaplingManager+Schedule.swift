@@ -9,6 +9,8 @@ extension StaplingManager {
     /// sleeps until the earliest item or until woken (a certificate added, a fetch done).
     /// Fetches run as child tasks, at most ``Configuration/maximumConcurrentFetches`` at
     /// once; on shutdown the loop stops taking work and cancels the fetches in flight.
+    /// Attached ``ScheduledWorkSource``s (the autocert Manager's renewals) run on the same
+    /// loop, as child tasks too.
     /// The ``events`` stream finishes when this returns.
     public func run() async throws {
         let stopping = StopFlag()
@@ -25,7 +27,12 @@ extension StaplingManager {
                         }
                     }
                     sweepIfDue(now: now)
-                    let wakeDate = nextWakeDate()
+                    let sources = workSources.all
+                    var wakeDate = nextWakeDate()
+                    for source in sources {
+                        for job in source.takeDueWork(now: now) { group.addTask { await job() } }
+                        if let due = source.nextDueDate() { wakeDate = min(wakeDate, due) }
+                    }
                     core.withLock { $0.loopWaiting = true }
                     await waitForWork(until: wakeDate)
                     core.withLock { $0.loopWaiting = false }

@@ -26,10 +26,11 @@ public final class StaplingManager: Service, Sendable {
     /// The handshake path's map: only served staples, behind their own lock.
     let served = ServedStaples()
     let core = Mutex(Core())
-    let wake = WakeSignal()
+    package let wake = WakeSignal()
     let eventContinuation: AsyncStream<StaplingEvent>.Continuation
     let subscribers = Subscribers()
     let observers = StapleObservers()
+    let workSources = WorkSources()
 
     /// Events for the application (one reader); see ``StaplingEvent``. Ends when ``run()`` returns.
     public let events: AsyncStream<StaplingEvent>

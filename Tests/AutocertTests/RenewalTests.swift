@@ -7,16 +7,20 @@ import X509
 
 @Suite("Manager: renewal and revocation")
 struct RenewalTests {
-    @Test("renewal runs at notAfter − window − jitter, keeps the key, and serves the old certificate until the new one is in")
-    func renewsOnTime() async throws {
+    /// With stapling on, renewals ride on the stapler's scheduler (one loop); without it, on
+    /// the Manager's own loop. Both must renew on time.
+    @Test("renewal runs at notAfter − window − jitter, keeps the key, and serves the old certificate until the new one is in",
+          arguments: [false, true])
+    func renewsOnTime(stapleOCSP: Bool) async throws {
         let clock = ManualClock(Date())
-        let harness = try Harness(stapleOCSP: false, clock: clock)
+        let harness = try Harness(stapleOCSP: stapleOCSP, clock: clock)
         defer { harness.stop() }
         try await harness.running {
             let old = try await harness.select(Harness.hello("example.test"))
+            #expect((old.ocspStaple != nil) == stapleOCSP)
             let leaf = try Certificate(derEncoded: old.certificateChain[0])
             let renewAt = leaf.notValidAfter.addingTimeInterval(-31.5 * 86_400)  // unit 0.5: 30 days + 1.5 days jitter
-            try await Poll.until("the renewal loop to sleep") { clock.sleeperCount > 0 }
+            try await Poll.until("the scheduler to sleep") { clock.sleeperCount > 0 }
             harness.ca.failNext(1)
             clock.advance(to: renewAt.addingTimeInterval(-60))
             #expect(harness.ca.issueCount == 1)
@@ -24,10 +28,10 @@ struct RenewalTests {
             try await Poll.until("a failed renewal") {
                 harness.events.contains { if case .failed(name: "example.test", _, 1, _) = $0 { true } else { false } }
             }
-            #expect(harness.manager.cachedKey(for: "example.test")?.identity == old.identity, "the old certificate is still served")
+            #expect(harness.manager.cachedKey(for: "example.test")?.certificateChain == old.certificateChain, "the old certificate is still served")
             clock.advance(by: 3 * 60)
             try await Poll.until("the renewed certificate to be served") {
-                harness.manager.cachedKey(for: "example.test")?.identity != old.identity
+                harness.manager.cachedKey(for: "example.test")?.certificateChain != old.certificateChain
             }
             let renewed = try #require(harness.manager.cachedKey(for: "example.test"))
             #expect(harness.ca.issueCount == 3)
