@@ -15,8 +15,13 @@ extension Manager {
     /// after backoff, or "now" for a revoked certificate; due renewals run as child tasks.
     /// The old certificate is served until its replacement is in place; a failed renewal is
     /// retried with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
+    ///
+    /// Orders that handshakes start for new names run here too, as child tasks: on graceful
+    /// shutdown the Manager stops taking them, cancels those in flight (their handshakes
+    /// fail) and returns once every child has ended.
     public func run() async throws {
         let stopping = StopFlag()
+        handshakeWork.start()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 if let stapler {
@@ -27,9 +32,18 @@ extension Manager {
                 } else {
                     group.addTask { await self.renewalLoop(stopping: stopping) }
                 }
+                while !stopping.isSet, !Task.isCancelled {
+                    for job in handshakeWork.takePending() { group.addTask { await job() } }
+                    await handshakeWork.waitForJobs()
+                }
+                // Shutdown (or cancellation): what is queued or in flight is cancelled, so
+                // its handshakes fail now instead of outliving the service.
+                for job in handshakeWork.stop() { group.addTask { await job() } }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             stopping.set()
+            self.handshakeWork.wakeUp()
             self.wake.signal()
         }
         eventContinuation.finish()

@@ -35,6 +35,8 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// The background side: renewal plans and recent failures.
     let schedule = Mutex(Schedule())
     let flights = SingleFlight<String, CertifiedKey>()
+    /// Orders started by handshakes, run under ``run()``.
+    let handshakeWork = HandshakeWork()
     /// Wakes the scheduler: the stapler's when there is one (renewals ride on its loop).
     let wake: WakeSignal
     let eventContinuation: AsyncStream<ManagerEvent>.Continuation
@@ -105,7 +107,11 @@ public final class Manager: CertificateSelector, Service, Sendable {
         guard configuration.hostPolicy.allows(name) else {
             return eventLoop.makeFailedFuture(refuse(name))  // no task for a refused name (random SNI floods)
         }
-        return eventLoop.makeFutureWithTask { try await self.certifiedKey(forName: name) }
+        let promise = eventLoop.makePromise(of: CertifiedKey.self)
+        handshakeWork.submit {  // a child of run(): graceful shutdown cancels it
+            do { promise.succeed(try await self.certifiedKey(forName: name)) } catch { promise.fail(error) }
+        }
+        return promise.futureResult
     }
 
     /// The certificate for `name` (lower-cased, no trailing dot, as ``AutocertTLS/ClientHello/serverName``)

@@ -102,7 +102,10 @@ final class FakeCA: CertificateAuthority {
         challenges.setTLSALPN01(challenge, for: name)
         let challengeServed = await check?(name) ?? false
         challenges.removeTLSALPN01(for: name)
-        if holding { await gate.wait() }
+        if holding {
+            await gate.wait()
+            try Task.checkCancellation()
+        }
         let failure = state.withLock { state -> (any Error)? in
             guard state.failuresToInject > 0 else { return nil }
             state.failuresToInject -= 1
@@ -157,18 +160,32 @@ final class FakeCA: CertificateAuthority {
 
 struct FakeCAError: Error { let reason: String }
 
-/// A one-shot latch: waiters suspend until ``open()``.
+/// A one-shot latch: waiters suspend until ``open()``, or until their task is cancelled.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct State {
+        var open = false
+        var next = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     func wait() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
+        let token = state.withLock { state -> Int in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.open || Task.isCancelled { return true }
+                    state.waiters[token] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
         }
     }
 
@@ -177,8 +194,8 @@ final class Gate: Sendable {
     func open() {
         let waiters = state.withLock { state in
             state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
