@@ -120,6 +120,7 @@ extension Manager {
         let stapleUntil = stapleID.flatMap { stapler?.currentStaple(for: $0) }.map { $0.until.timeIntervalSinceReferenceDate }
         let old = served.withLock { served in
             defer { served[name] = ServedCertificate(key: key, stapleUntil: stapleUntil ?? (staple == nil ? .infinity : 0),
+                                                     notAfter: record.notAfter.timeIntervalSinceReferenceDate,
                                                      stapleID: stapleID, certificateKey: record.key) }
             return served[name]
         }

@@ -98,8 +98,9 @@ extension Manager {
             return
         }
         guard configuration.hostPolicy.allows(name) else {
-            logger.notice("the host policy no longer allows this name; it is not renewed", metadata: ["name": "\(name)"])
-            schedule.withLock { $0.remove(name) }
+            logger.notice("the host policy no longer allows this name; it is no longer served or renewed (storage is kept)",
+                          metadata: ["name": "\(name)"])
+            await forget(name)
             return
         }
         do {
@@ -183,6 +184,17 @@ extension Manager {
             guard let info = stapler.info(for: id), info.condition == .revoked else { continue }
             replaceRevoked(name, reason: info.revocationReason)
         }
+    }
+
+    /// Stops serving `name`: out of the served map, the schedule and the stapler. What is in
+    /// storage stays (allowing the name again loads it instead of ordering anew).
+    func forget(_ name: String) async {
+        let entry = served.withLock { $0.removeValue(forKey: name) }
+        schedule.withLock { schedule in
+            schedule.remove(name)
+            if let id = entry?.stapleID { schedule.names[id] = nil }
+        }
+        if let stapler, let id = entry?.stapleID { await stapler.remove(id) }
     }
 
     private func servedName(for id: StapleID) -> String? {

@@ -123,7 +123,10 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// end (expired before the stapler's loop said so) takes the slower ``restaple(_:)``.
     public func cachedKey(for name: String) -> CertifiedKey? {
         guard let entry = served.withLock({ $0[name] }) else { return nil }
-        if entry.stapleUntil > clock.handshakeNow.timeIntervalSinceReferenceDate { return entry.key }
+        let now = clock.handshakeNow.timeIntervalSinceReferenceDate
+        if now < entry.servableUntil { return entry.key }
+        // An expired certificate is never served: the caller obtains a new one (RFC 5280 §4.1.2.5).
+        if now >= entry.notAfter { return nil }
         return restaple(name)
     }
 
@@ -141,7 +144,8 @@ public final class Manager: CertificateSelector, Service, Sendable {
             let until = current.map { $0.until.timeIntervalSinceReferenceDate } ?? .infinity
             if current?.der == entry.key.ocspStaple, until == entry.stapleUntil { return entry.key }
             guard let key = try? entry.key.replacingStaple(current?.der) else { return entry.key }
-            served[name] = ServedCertificate(key: key, stapleUntil: until, stapleID: id, certificateKey: entry.certificateKey)
+            served[name] = ServedCertificate(key: key, stapleUntil: until, notAfter: entry.notAfter, stapleID: id,
+                                             certificateKey: entry.certificateKey)
             return key
         }
     }
@@ -198,16 +202,22 @@ struct RenewalWork: ScheduledWorkSource {
 final class ServedCertificate: Sendable {
     /// The certificate with its current staple (or none).
     let key: CertifiedKey
-    /// When the staple in ``key`` stops being valid (seconds since the reference date);
-    /// infinity when it holds none.
+    /// Until when ``key`` may be served as it is: the earlier of the staple's end and the
+    /// certificate's (seconds since the reference date). The warm path's one comparison.
+    let servableUntil: Double
+    /// When the staple in ``key`` stops being valid; infinity when it holds none.
     let stapleUntil: Double
+    /// The certificate's notAfter.
+    let notAfter: Double
     let stapleID: StapleID?
     /// The private key, reused by a renewal that needs no new key.
     let certificateKey: CertificateKey
 
-    init(key: CertifiedKey, stapleUntil: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
+    init(key: CertifiedKey, stapleUntil: Double, notAfter: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
         self.key = key
+        self.servableUntil = min(stapleUntil, notAfter)
         self.stapleUntil = stapleUntil
+        self.notAfter = notAfter
         self.stapleID = stapleID
         self.certificateKey = certificateKey
     }

@@ -106,3 +106,47 @@ struct RevocationSweepTests {
         }
     }
 }
+
+@Suite("Manager: what stops being served")
+struct StopsBeingServedTests {
+    @Test("a certificate past its notAfter is never served: the next handshake obtains a new one")
+    func expiredIsNotServed() async throws {
+        let clock = ManualClock(Date())
+        let harness = try Harness(stapleOCSP: false, clock: clock)
+        defer { harness.stop() }
+        try await harness.running {
+            let old = try await harness.select(Harness.hello("example.test"))
+            let leaf = try Certificate(derEncoded: old.certificateChain[0])
+            harness.ca.failNext(1)  // the one renewal attempt made at the jump fails
+            clock.advance(to: leaf.notValidAfter.addingTimeInterval(1))
+            #expect(harness.manager.cachedKey(for: "example.test") == nil, "expired: not served, even before renewal is retried")
+            #expect(harness.manager.immediateCertifiedKey(for: Harness.hello("example.test")) == nil)
+            try await Poll.until("the failed renewal") { harness.ca.issueCount == 2 }
+            let fresh = try await harness.select(Harness.hello("example.test"))
+            #expect(try Certificate(derEncoded: fresh.certificateChain[0]).notValidAfter > clock.now)
+            #expect(harness.ca.issueCount == 3)
+        }
+    }
+
+    @Test("a name the host policy no longer allows is dropped at its renewal time: not served, not stapled, storage kept")
+    func droppedNameIsForgotten() async throws {
+        let clock = ManualClock(Date())
+        let allowed = Locked(true)
+        let harness = try Harness(hostPolicy: HostPolicy { name in name == "example.test" && allowed.withLock { $0 } }, clock: clock)
+        defer { harness.stop() }
+        try await harness.running {
+            let key = try await harness.select(Harness.hello("example.test"))
+            let id = try #require(harness.manager.served.withLock { $0["example.test"]?.stapleID })
+            #expect(harness.manager.stapler?.info(for: id) != nil)
+            allowed.withLock { $0 = false }
+            let leaf = try Certificate(derEncoded: key.certificateChain[0])
+            clock.advance(to: leaf.notValidAfter.addingTimeInterval(-20 * 86_400))  // past the renewal time
+            try await Poll.until("the name to be dropped") { harness.manager.cachedKey(for: "example.test") == nil }
+            #expect(harness.manager.stapler?.info(for: id) == nil, "no longer stapled")
+            #expect(harness.manager.schedule.withLock { $0.plans["example.test"] } == nil)
+            #expect(try await harness.storage.get("example.test") != nil, "storage is kept")
+            await #expect(throws: AutocertError.self) { try await harness.select(Harness.hello("example.test")) }
+        }
+        #expect(harness.ca.issueCount == 1)
+    }
+}

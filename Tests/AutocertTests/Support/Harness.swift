@@ -27,6 +27,7 @@ final class Harness: Sendable {
 
     init(
         names: [String] = ["example.test"],
+        hostPolicy: HostPolicy? = nil,
         storage: (any BlobStorage)? = nil,
         stapleOCSP: Bool = true,
         clock: (any StaplingClock)? = nil,
@@ -45,7 +46,7 @@ final class Harness: Sendable {
         let logs = LogCapture()
         let logger = Logger(label: "autocert.test") { _ in logs.handler }
         let configuration = Manager.Configuration(
-            storage: storage, hostPolicy: .allowing(names), keyType: keyType, mustStaple: mustStaple, stapleOCSP: stapleOCSP,
+            storage: storage, hostPolicy: hostPolicy ?? .allowing(names), keyType: keyType, mustStaple: mustStaple, stapleOCSP: stapleOCSP,
             firstStapleTimeout: .seconds(5), randomUnit: { 0.5 })
         let stapler = StaplingManager(configuration: stapling, client: OCSPClient(transport: ocsp), storage: storage, clock: clock, logger: logger)
         let manager = try Manager(configuration: configuration, certificateAuthority: ca, stapler: stapler, clock: clock, logger: logger,
