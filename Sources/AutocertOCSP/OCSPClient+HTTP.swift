@@ -40,7 +40,7 @@ extension OCSPClient {
         do {
             response = try await transport.send(Self.httpRequest(for: der, url: url), limits: limits)
         } catch let error as HTTPTransportError {
-            throw OCSPError(.transportFailed, "\(url): \(error.reason)")
+            throw OCSPError(error.code == .timedOut ? .timedOut : .transportFailed, "\(url): \(error.reason)")
         } catch {
             throw OCSPError(.transportFailed, "\(url): \(error)")
         }

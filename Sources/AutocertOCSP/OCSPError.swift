@@ -38,8 +38,12 @@ public struct OCSPError: Error, Hashable, Sendable, CustomStringConvertible {
 
         // MARK: Transport (RFC 5019 §5)
 
-        /// The responder could not be reached, timed out, or sent too much.
+        /// The responder could not be reached, closed the connection, redirected too often or
+        /// sent more than the body cap.
         public static let transportFailed = Code("transportFailed")
+        /// The responder gave no complete answer within the deadline (a slow or stalled
+        /// responder; retry later).
+        public static let timedOut = Code("timedOut")
         /// The responder answered with an HTTP status other than 200.
         public static let httpStatus = Code("httpStatus")
         /// The responder answered 200 with a Content-Type other than application/ocsp-response.

@@ -42,7 +42,7 @@ public struct OCSPSubject: Sendable {
         } catch {
             throw OCSPError(.invalidCertificate, "the certificate or issuer could not be read (\(error))")
         }
-        self.issuerName = (try? DistinguishedName(derEncoded: Array(issuerFields.subjectName))).map(String.init(describing:)) ?? "the issuer"
+        self.issuerName = (try? DistinguishedName(derEncoded: DER.parse(Array(issuerFields.subjectName)))).map(String.init(describing:)) ?? "the issuer"
         guard certificateFields.issuerName == issuerFields.subjectName,
               issuerPublicKey.isValidSignature(certificate.signature, for: certificate)
         else {

@@ -56,7 +56,7 @@ extension StaplingManager {
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? .failure(OCSPError(.transportFailed, "\(url) gave no complete answer within \(timeout); the responder is slow or unreachable"))
+            return first ?? .failure(OCSPError(.timedOut, "\(url) gave no complete answer within \(timeout); the responder is slow or unreachable"))
         }
     }
 

@@ -20,7 +20,8 @@ import X509
         /// The failure code each fault must produce (nil: not a failure, but nothing served).
         var expectedCode: OCSPError.Code? {
             switch self {
-            case .down, .reset, .slow, .oversized: .transportFailed
+            case .down, .reset, .oversized: .transportFailed
+            case .slow: .timedOut
             case .status500: .httpStatus
             case .html200: .wrongContentType
             case .truncatedDER: .malformedResponse

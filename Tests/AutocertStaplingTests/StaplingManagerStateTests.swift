@@ -135,7 +135,7 @@ import X509
         harness.start()
         defer { harness.cancel() }
         try await Poll.until("the deadline failure") { harness.manager.info(for: id)?.failureStreak == 1 }
-        #expect(harness.manager.info(for: id)?.lastFailure?.code == .transportFailed)
+        #expect(harness.manager.info(for: id)?.lastFailure?.code == .timedOut)
     }
 
     @Test func fetchesInFlightAreBoundedAcrossCertificates() async throws {
