@@ -103,7 +103,8 @@ extension Manager {
         var staple: [UInt8]?
         if let stapler, record.chain.count > 1 {
             do {
-                let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1]))
+                // CertificateRecord verified the issuer's signature on the leaf moments ago.
+                let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1], issuerSignatureVerified: true))
                 stapleID = id
                 staple = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout)
             } catch {

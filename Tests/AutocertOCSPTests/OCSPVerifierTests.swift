@@ -211,4 +211,31 @@ struct OCSPVerifierTests {
         let error = #expect(throws: OCSPError.self) { try OCSPSubject(certificate: leaf.certificate, issuer: stranger.certificate) }
         #expect(error?.code == .issuerMismatch)
     }
+
+    /// `issuerSignatureVerified` skips only the signature check (the caller did it): an
+    /// impostor with the issuer's name and another key passes the initialiser, and its
+    /// responses still fail; another name is refused whatever the flag says.
+    @Test func issuerSignatureVerifiedSkipsOnlyTheSignature() throws {
+        let leaf = try authority.issue("leaf.test")
+        let impostor = try TestAuthority(name: "Unit Test CA")
+        var coder = DER.Serializer()
+        try coder.serialize(impostor.certificate)
+        let impostorDER = coder.serializedBytes
+        let error = #expect(throws: OCSPError.self) { try OCSPSubject(certificate: leaf.certificate, issuerDER: impostorDER) }
+        #expect(error?.code == .issuerMismatch)
+        let trusted = try OCSPSubject(certificate: leaf.certificate, issuerDER: impostorDER, issuerSignatureVerified: true)
+        let real = try OCSPSubject(certificate: leaf.certificate, issuer: authority.certificate)
+        let response = try ResponseBuilder(subject: real, authority: authority).build()
+        #expect(throws: OCSPError.self) { try OCSPVerifier(subject: trusted).verify(response) }
+        #expect(try OCSPVerifier(subject: real).verify(response).status == .good)
+
+        let stranger = try TestAuthority(name: "Another CA")
+        coder = DER.Serializer()
+        try coder.serialize(stranger.certificate)
+        let strangerDER = coder.serializedBytes
+        let renamed = #expect(throws: OCSPError.self) {
+            try OCSPSubject(certificate: leaf.certificate, issuerDER: strangerDER, issuerSignatureVerified: true)
+        }
+        #expect(renamed?.code == .issuerMismatch)
+    }
 }
