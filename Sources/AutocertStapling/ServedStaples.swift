@@ -9,10 +9,11 @@ struct ServedStaple: Sendable {
 
 /// The handshake path's map of served staples, in 16 shards behind their own locks, so that
 /// concurrent handshakes (and the scheduler installing a staple) rarely meet on one lock.
-/// A lock is held only for one dictionary operation: never across I/O or a suspension.
+/// Each shard is a ``StapleTable``. A lock is held only for one table operation: never
+/// across I/O or a suspension.
 final class ServedStaples: Sendable {
     private final class Shard: Sendable {
-        let map = Mutex<[StapleID: ServedStaple]>([:])
+        let table = Mutex(StapleTable())
     }
 
     private let shards: [Shard] = (0..<16).map { _ in Shard() }
@@ -24,14 +25,14 @@ final class ServedStaples: Sendable {
 
     @inline(__always)
     func get(_ id: StapleID) -> ServedStaple? {
-        shard(id).map.withLock { $0[id] }
+        shard(id).table.withLock { $0.get(id) }
     }
 
     func set(_ id: StapleID, _ staple: ServedStaple) {
-        shard(id).map.withLock { $0[id] = staple }
+        shard(id).table.withLock { $0.set(id, staple) }
     }
 
     func remove(_ id: StapleID) {
-        shard(id).map.withLock { _ = $0.removeValue(forKey: id) }
+        shard(id).table.withLock { $0.remove(id) }
     }
 }

@@ -22,6 +22,13 @@ public struct StapleID: Hashable, Sendable, CustomStringConvertible {
         (word0, word1, word2, word3) = (words[0], words[1], words[2], words[3])
     }
 
+    /// An ID no certificate has in practice (the SHA-256 of nothing known): an empty slot's filler.
+    static let zero = StapleID(words: (0, 0, 0, 0))
+
+    init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (word0, word1, word2, word3) = words
+    }
+
     /// The ID of `certificate`.
     public init(certificate: Certificate) {
         self.init(leafDER: Self.der(certificate))
