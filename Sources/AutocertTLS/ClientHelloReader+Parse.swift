@@ -37,6 +37,7 @@ extension ClientHelloReader {
                 hello.requestsOCSPStaple = ext.uint8() == 1
             case 13: // signature_algorithms, RFC 8446 §4.2.3
                 guard var list = ext.vector(lengthBytes: 2).map(Cursor.init) else { return invalid("bad signature_algorithms") }
+                hello.signatureAlgorithms.reserveCapacity(list.count / 2)
                 while let scheme = list.uint16() { hello.signatureAlgorithms.append(scheme) }
             case 16: // application_layer_protocol_negotiation, RFC 7301 §3.1
                 guard var list = ext.vector(lengthBytes: 2).map(Cursor.init) else { return invalid("bad ALPN") }
@@ -61,6 +62,7 @@ extension ClientHelloReader {
         private var bytes: ArraySlice<UInt8>
         init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
         var isAtEnd: Bool { bytes.isEmpty }
+        var count: Int { bytes.count }
 
         mutating func uint8() -> UInt8? { bytes.popFirst() }
 

@@ -15,20 +15,29 @@ package struct ClientHelloReader {
 
     /// Examines everything received so far (never consumes it: the library needs it all).
     package func read(_ received: ByteBuffer) -> Outcome {
-        var records = received
+        var offset = received.readerIndex
+        let end = received.writerIndex
         var handshake: [UInt8] = []
         while true {
-            guard let header = records.readBytes(length: 5) else {
+            guard end - offset >= 5 else {
                 if let sniff = Self.sniffNonTLS(received) { return .invalid(sniff) }
                 return .needMoreData
             }
-            if let failure = Self.checkRecordHeader(header, received: received) { return .invalid(failure) }
-            let length = Int(header[3]) << 8 | Int(header[4])
+            let type = received.getInteger(at: offset, as: UInt8.self)!
+            let major = received.getInteger(at: offset + 1, as: UInt8.self)!
+            let minor = received.getInteger(at: offset + 2, as: UInt8.self)!
+            if let failure = Self.checkRecordHeader(type: type, major: major, minor: minor, received: received) { return .invalid(failure) }
+            let length = Int(received.getInteger(at: offset + 3, as: UInt16.self)!)
             guard length > 0, length <= 16_384 + 256 else {
                 return .invalid(TLSBackendError(.invalidClientHello, "a TLS record of \(length) bytes is out of range (RFC 8446 §5.1)"))
             }
-            guard let fragment = records.readBytes(length: length) else { return .needMoreData }
-            handshake += fragment
+            guard end - offset - 5 >= length else { return .needMoreData }
+            if handshake.isEmpty { handshake.reserveCapacity(length) }
+            received.withUnsafeReadableBytes { bytes in
+                let start = offset + 5 - received.readerIndex
+                handshake.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]))
+            }
+            offset += 5 + length
             if handshake.count >= 4 {
                 guard handshake[0] == 1 else {
                     return .invalid(TLSBackendError(.invalidClientHello, "the first handshake message is type \(handshake[0]), not ClientHello (1)"))
@@ -53,12 +62,12 @@ package struct ClientHelloReader {
         return TLSBackendError(.truncatedClientHello, "the client closed after \(received.readableBytes) bytes, before a whole ClientHello")
     }
 
-    private static func checkRecordHeader(_ header: [UInt8], received: ByteBuffer) -> TLSBackendError? {
-        if header[0] != 22 {
-            return sniffNonTLS(received) ?? TLSBackendError(.notTLS, "the first record has content type \(header[0]), not handshake (22); the client does not speak TLS")
+    private static func checkRecordHeader(type: UInt8, major: UInt8, minor: UInt8, received: ByteBuffer) -> TLSBackendError? {
+        if type != 22 {
+            return sniffNonTLS(received) ?? TLSBackendError(.notTLS, "the first record has content type \(type), not handshake (22); the client does not speak TLS")
         }
-        guard header[1] == 3, header[2] <= 4 else {
-            return TLSBackendError(.notTLS, "the record version \(header[1]).\(header[2]) is not TLS")
+        guard major == 3, minor <= 4 else {
+            return TLSBackendError(.notTLS, "the record version \(major).\(minor) is not TLS")
         }
         return nil
     }
