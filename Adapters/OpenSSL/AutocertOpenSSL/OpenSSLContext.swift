@@ -81,17 +81,33 @@ private func openSSLSelectALPN(
     guard let out, let outLength, let input, let arg else { return SSL_TLSEXT_ERR_NOACK }
     let context = Unmanaged<OpenSSLContext>.fromOpaque(arg).takeUnretainedValue()
     let list = UnsafeBufferPointer(start: input, count: Int(inputLength))
-    var offered: [(name: String, offset: Int)] = []
+    // The offset of the name `wanted` in the client's list; nil when absent or the list is malformed.
+    func offset(of wanted: String) -> Int? {
+        var index = 0
+        while index < list.count {
+            let length = Int(list[index])
+            guard length > 0, index + 1 + length <= list.count else { return nil }
+            if list[(index + 1)...(index + length)].elementsEqual(wanted.utf8) { return index + 1 }
+            index += 1 + length
+        }
+        return nil
+    }
+    // ALPNPolicy, without building the offered list: acme-tls/1 first (RFC 8737 §3), then the
+    // server's preference among what the client offered (RFC 7301 §3.2).
     var index = 0
-    while index < list.count {
+    while index < list.count { // a malformed list gets no answer, as before
         let length = Int(list[index])
         guard length > 0, index + 1 + length <= list.count else { return SSL_TLSEXT_ERR_NOACK }
-        offered.append((String(decoding: list[(index + 1)...(index + length)], as: UTF8.self), index + 1))
         index += 1 + length
     }
-    guard let chosen = ALPNPolicy.select(offered: offered.map(\.name), serverPreference: context.applicationProtocols),
-          let match = offered.first(where: { $0.name == chosen }) else { return SSL_TLSEXT_ERR_NOACK }
-    out.pointee = input + match.offset
-    outLength.pointee = UInt8(list[match.offset - 1])
+    var chosen = offset(of: ClientHello.acmeTLSProtocol)
+    if chosen == nil {
+        for name in context.applicationProtocols {
+            if let match = offset(of: name) { chosen = match; break }
+        }
+    }
+    guard let match = chosen else { return SSL_TLSEXT_ERR_NOACK }
+    out.pointee = input + match
+    outLength.pointee = list[match - 1]
     return SSL_TLSEXT_ERR_OK
 }
