@@ -26,14 +26,15 @@ package protocol TLSServerEngine: AnyObject {
     func receive(_ ciphertext: ByteBuffer)
     /// Advances the handshake as far as the received ciphertext allows.
     func handshake() -> TLSEngineStatus
-    /// Decrypts into `plaintext` until the library needs more ciphertext or the peer closed.
-    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus
+    /// Decrypts one record's plaintext (at most `buffer.count` bytes) into `buffer`; returns
+    /// how many bytes it wrote, and `.wantMore` when the library needs more ciphertext.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus)
     /// Encrypts `plaintext` (the output is then in ``takeOutput(into:)``).
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus
     /// Queues close_notify (RFC 8446 §6.1).
     func shutdown()
-    /// Moves the ciphertext the library produced into `buffer`.
-    func takeOutput(into buffer: inout ByteBuffer)
+    /// The ciphertext the library produced since the last call, or nil when there is none.
+    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer?
     /// The ALPN protocol negotiated (RFC 7301 §3.2).
     var negotiatedProtocol: String? { get }
     /// The version negotiated, as the library names it.
@@ -43,8 +44,8 @@ package protocol TLSServerEngine: AnyObject {
 }
 
 /// Makes the engine for a connection once its certificate is chosen.
-package typealias TLSEngineFactory<Engine: TLSServerEngine> =
-    (_ key: CertifiedKey, _ hello: ClientHello, _ applicationProtocol: String?) throws -> Engine
+package typealias TLSEngineFactory =
+    (_ key: CertifiedKey, _ hello: ClientHello, _ applicationProtocol: String?) throws -> any TLSServerEngine
 
 extension ByteBuffer {
     /// A TLS alert record (RFC 8446 §6), fatal, sent before any library has started.

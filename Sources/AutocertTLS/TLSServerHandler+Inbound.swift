@@ -93,33 +93,40 @@ extension TLSServerHandler {
     }
 
     func decrypt(_ engine: Engine, context: ChannelHandlerContext) {
-        while true {
-            var plaintext = context.channel.allocator.buffer(capacity: 16_384)
-            let status = engine.read(into: &plaintext)
-            if plaintext.readableBytes > 0 {
-                context.fireChannelRead(wrapInboundOut(plaintext))
-            }
-            guard case .established = state else { return } // a handler after us may have closed
-            switch status {
-            case .wantMore:
-                if plaintext.readableBytes == 0 { return }
-            case .closed:
-                engine.shutdown()
-                sendOutput(engine, context: context)
-                state = .closing(engine)
-                context.close(promise: nil)
-                return
-            case .failed(let error):
-                sendOutput(engine, context: context)
-                return fail(error, context: context)
+        // Records are decrypted into scratch space on the stack and copied into a buffer of
+        // their exact size: a read that yields nothing (close_notify, a partial record) costs
+        // no allocation, and what goes up the pipeline holds no unused 16 KiB.
+        withUnsafeTemporaryAllocation(byteCount: Self.maximumPlaintextRecord, alignment: 16) { scratch in
+            while true {
+                let (count, status) = engine.read(into: scratch)
+                if count > 0 {
+                    var plaintext = context.channel.allocator.buffer(capacity: count)
+                    plaintext.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+                    context.fireChannelRead(wrapInboundOut(plaintext))
+                }
+                guard case .established = state else { return } // a handler after us may have closed
+                switch status {
+                case .wantMore:
+                    if count == 0 { return }
+                case .closed:
+                    engine.shutdown()
+                    sendOutput(engine, context: context)
+                    state = .closing(engine)
+                    context.close(promise: nil)
+                    return
+                case .failed(let error):
+                    sendOutput(engine, context: context)
+                    return fail(error, context: context)
+                }
             }
         }
     }
 
+    /// The largest plaintext a TLS record carries (RFC 8446 §5.1).
+    static let maximumPlaintextRecord = 16_384
+
     func sendOutput(_ engine: Engine, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
-        var output = context.channel.allocator.buffer(capacity: 0)
-        engine.takeOutput(into: &output)
-        if output.readableBytes > 0 {
+        if let output = engine.takeOutput(allocator: context.channel.allocator) {
             context.writeAndFlush(wrapOutboundOut(output), promise: promise)
         } else {
             promise?.succeed(())

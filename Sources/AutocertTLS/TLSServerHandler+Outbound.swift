@@ -32,11 +32,10 @@ extension TLSServerHandler {
             return context.close(mode: mode, promise: promise)
         }
         engine.shutdown()
-        var output = context.channel.allocator.buffer(capacity: 0)
-        engine.takeOutput(into: &output)
+        let output = engine.takeOutput(allocator: context.channel.allocator)
         state = .closing(engine)
         failPendingWrites(ChannelError.ioOnClosedChannel)
-        context.write(wrapOutboundOut(output), promise: nil)
+        if let output { context.write(wrapOutboundOut(output), promise: nil) }
         context.flush()
         context.close(mode: .all, promise: promise)
     }
@@ -58,8 +57,7 @@ extension TLSServerHandler {
             promise?.fail(error)
             return fail(error, context: context)
         }
-        var output = context.channel.allocator.buffer(capacity: plaintext.readableBytes + 64)
-        engine.takeOutput(into: &output)
+        let output = engine.takeOutput(allocator: context.channel.allocator) ?? context.channel.allocator.buffer(capacity: 0)
         context.write(wrapOutboundOut(output), promise: promise)
     }
 }

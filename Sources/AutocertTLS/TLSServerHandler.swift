@@ -9,11 +9,17 @@ import NIOCore
 /// the bytes it held. It enforces the handshake timeout, ends bad input with one log line,
 /// sends close_notify on close (RFC 8446 §6.1), and holds application writes until the
 /// handshake is done. Back-pressure is the channel's: `read()` and writability pass through.
-package final class TLSServerHandler<Engine: TLSServerEngine>: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// Not generic: one concrete class whatever the backend, so no generic metadata, no value
+/// witnesses for its state and no unspecialised code on the per-connection path; the engine
+/// is called through its protocol witness table.
+package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = ByteBuffer
     package typealias InboundOut = ByteBuffer
     package typealias OutboundIn = ByteBuffer
     package typealias OutboundOut = ByteBuffer
+
+    typealias Engine = any TLSServerEngine
 
     enum State {
         case awaitingHello(ByteBuffer?)
@@ -33,14 +39,14 @@ package final class TLSServerHandler<Engine: TLSServerEngine>: ChannelDuplexHand
     let selector: any CertificateSelector
     let configuration: TLSServerConfiguration
     let reader: ClientHelloReader
-    let makeEngine: TLSEngineFactory<Engine>
+    let makeEngine: TLSEngineFactory
 
     package init(
         backendName: String,
         selector: any CertificateSelector,
         configuration: TLSServerConfiguration,
         logger: Logger,
-        makeEngine: @escaping TLSEngineFactory<Engine>
+        makeEngine: @escaping TLSEngineFactory
     ) {
         self.backendName = backendName
         self.selector = selector

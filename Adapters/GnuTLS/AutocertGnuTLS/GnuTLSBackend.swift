@@ -23,7 +23,7 @@ public struct GnuTLSBackend: TLSBackend {
 
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let shared = self.shared
-        return TLSServerHandler<GnuTLSSession>(
+        return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
         ) { key, hello, applicationProtocol in
             let prepared = try shared.keys.prepared(for: key)

@@ -1,34 +1,43 @@
 import AutocertTLS
 internal import CAutocertGnuTLS
 import Glibc
+import NIOCore
 
 // MARK: C callbacks
 
 /// Push function: GnuTLS's ciphertext goes to the session's output buffer.
 func gnuTLSPush(_ pointer: gnutls_transport_ptr_t?, _ data: UnsafeRawPointer?, _ length: Int) -> Int {
     let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
-    session.output.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
+    let bytes = UnsafeRawBufferPointer(start: data, count: length)
+    if session.output == nil {
+        // Sized for a whole first flight (certificate, staple, signature) in one allocation.
+        var buffer = ByteBufferAllocator().buffer(capacity: max(length, 4096))
+        buffer.writeBytes(bytes)
+        session.output = buffer
+    } else {
+        session.output!.writeBytes(bytes)
+    }
     return length
 }
 
 /// Pull function: ciphertext received so far, or EAGAIN when there is none.
 func gnuTLSPull(_ pointer: gnutls_transport_ptr_t?, _ data: UnsafeMutableRawPointer?, _ length: Int) -> Int {
     let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
-    let count = min(length, session.input.readableBytes)
+    let count = min(length, session.input?.readableBytes ?? 0)
     guard count > 0, let data else {
         gnutls_transport_set_errno(session.session, EAGAIN)
         return -1
     }
-    session.input.withUnsafeReadableBytes { data.copyMemory(from: $0.baseAddress!, byteCount: count) }
-    session.input.moveReaderIndex(forwardBy: count)
-    if session.input.readableBytes == 0 { session.input.clear() }
+    session.input!.withUnsafeReadableBytes { data.copyMemory(from: $0.baseAddress!, byteCount: count) }
+    session.input!.moveReaderIndex(forwardBy: count)
+    if session.input!.readableBytes == 0 { session.input = nil }
     return count
 }
 
 /// Pull-timeout function: never waits; says whether ciphertext is there.
 func gnuTLSPullTimeout(_ pointer: gnutls_transport_ptr_t?, _ milliseconds: UInt32) -> Int32 {
     let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
-    return session.input.readableBytes > 0 ? 1 : 0
+    return (session.input?.readableBytes ?? 0) > 0 ? 1 : 0
 }
 
 /// Certificate retrieve function (gnutls_certificate_set_retrieve_function3): the chain, key and

@@ -11,8 +11,11 @@ final class GnuTLSSession: TLSServerEngine {
     let sendStaple: Bool
     private let requestedStatus: Bool
     private let shared: GnuTLSShared
-    var input: ByteBuffer
-    var output: ByteBuffer
+    /// Ciphertext received and not yet pulled: the received buffer itself when nothing was
+    /// pending (no copy), nil when empty.
+    var input: ByteBuffer?
+    /// Ciphertext pushed and not yet taken; nil when empty.
+    var output: ByteBuffer?
 
     init(shared: GnuTLSShared, key: GnuTLSPreparedKey, hello: ClientHello, applicationProtocol: String?) throws {
         var session: gnutls_session_t?
@@ -23,8 +26,6 @@ final class GnuTLSSession: TLSServerEngine {
         self.shared = shared
         self.sendStaple = shared.staplingEnabled && key.ocsp != nil
         self.requestedStatus = hello.requestsOCSPStaple
-        self.input = ByteBufferAllocator().buffer(capacity: 0)
-        self.output = ByteBufferAllocator().buffer(capacity: 0)
         try configure(applicationProtocol)
     }
 
@@ -52,8 +53,13 @@ final class GnuTLSSession: TLSServerEngine {
     deinit { gnutls_deinit(session) }
 
     func receive(_ ciphertext: ByteBuffer) {
-        var ciphertext = ciphertext
-        input.writeBuffer(&ciphertext)
+        guard ciphertext.readableBytes > 0 else { return }
+        if input == nil {
+            input = ciphertext
+        } else {
+            var ciphertext = ciphertext
+            input!.writeBuffer(&ciphertext)
+        }
     }
 
     func handshake() -> TLSEngineStatus {
@@ -72,24 +78,20 @@ final class GnuTLSSession: TLSServerEngine {
     /// How many non-fatal results in a row a call tolerates before giving up.
     private static let retryLimit = 16
 
-    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
         for _ in 0..<Self.retryLimit {
-            var result = 0
-            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { space in
-                result = gnutls_record_recv(session, space.baseAddress, space.count)
-                return max(result, 0)
-            }
-            if result > 0 { return .wantMore }
-            if result == 0 { return .closed }
+            let result = gnutls_record_recv(session, buffer.baseAddress, buffer.count)
+            if result > 0 { return (result, .wantMore) }
+            if result == 0 { return (0, .closed) }
             let code = Int32(result)
-            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED { return .wantMore }
+            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED { return (0, .wantMore) }
             if gnutls_error_is_fatal(code) == 0 { continue }
             if code == GNUTLS_E_PREMATURE_TERMINATION {
-                return .failed(GnuTLSError.error(code, .unexpectedClose, "to read: the client closed without close_notify"))
+                return (0, .failed(GnuTLSError.error(code, .unexpectedClose, "to read: the client closed without close_notify")))
             }
-            return .failed(GnuTLSError.error(code, .libraryFailure, "to decrypt a record from the client", session: session))
+            return (0, .failed(GnuTLSError.error(code, .libraryFailure, "to decrypt a record from the client", session: session)))
         }
-        return .failed(TLSBackendError(.libraryFailure, "the client sent more than \(Self.retryLimit) warning alerts in a row"))
+        return (0, .failed(TLSBackendError(.libraryFailure, "the client sent more than \(Self.retryLimit) warning alerts in a row")))
     }
 
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
@@ -112,9 +114,9 @@ final class GnuTLSSession: TLSServerEngine {
         _ = gnutls_bye(session, GNUTLS_SHUT_WR)
     }
 
-    func takeOutput(into buffer: inout ByteBuffer) {
-        buffer.writeBuffer(&output)
-        output.clear()
+    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        defer { output = nil }
+        return output
     }
 
     var negotiatedProtocol: String? {

@@ -22,7 +22,7 @@ public struct OpenSSLBackend: TLSBackend {
 
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let contexts = self.contexts
-        return TLSServerHandler<OpenSSLConnection>(
+        return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
         ) { key, hello, _ in
             let context = try contexts.context(for: key)

@@ -51,21 +51,17 @@ final class OpenSSLConnection: TLSServerEngine {
         }
     }
 
-    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
         ERR_clear_error()
-        var result: Int32 = 0
-        plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { space in
-            result = SSL_read(ssl, space.baseAddress, Int32(min(space.count, Int(Int32.max))))
-            return max(Int(result), 0)
-        }
-        if result > 0 { return .wantMore }
+        let result = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
+        if result > 0 { return (Int(result), .wantMore) }
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return .wantMore
+            return (0, .wantMore)
         case SSL_ERROR_ZERO_RETURN:
-            return .closed
+            return (0, .closed)
         default:
-            return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client"))
+            return (0, .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client")))
         }
     }
 
@@ -82,12 +78,14 @@ final class OpenSSLConnection: TLSServerEngine {
         _ = SSL_shutdown(ssl)
     }
 
-    func takeOutput(into buffer: inout ByteBuffer) {
+    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
         let pending = CAutocertOpenSSL_BIO_ctrl_pending(output)
-        guard pending > 0 else { return }
+        guard pending > 0 else { return nil }
+        var buffer = allocator.buffer(capacity: pending)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
             Int(max(BIO_read(output, space.baseAddress, Int32(pending)), 0))
         }
+        return buffer
     }
 
     var negotiatedProtocol: String? {
