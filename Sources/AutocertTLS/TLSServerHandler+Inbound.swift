@@ -78,8 +78,7 @@ extension TLSServerHandler {
             sendOutput(engine, context: context)
             fail(error, context: context)
         case .complete:
-            timeout?.cancel()
-            timeout = nil
+            cancelTimer(context: context)
             state = .established(engine)
             sendOutput(engine, context: context)
             let event = TLSHandshakeCompleted(

@@ -33,7 +33,8 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     var state: State = .awaitingHello(nil)
     var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     var pendingFlush = false
-    var timeout: Scheduled<Void>?
+    var timeout: NIOScheduledCallback?
+    var timerStarted = false
     var logger: Logger
     let backendName: String
     let selector: any CertificateSelector
@@ -68,7 +69,7 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
-        timeout?.cancel()
+        cancelTimer(context: context)
         switch state {
         case .awaitingHello(let received?):
             report(reader.truncated(received), context: context)
@@ -83,26 +84,47 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
-        timeout?.cancel()
+        cancelTimer(context: context)
         failPendingWrites(ChannelError.ioOnClosedChannel)
     }
 
+    /// The handshake deadline: a scheduled callback, which costs no promise, future or closure.
+    private struct HandshakeDeadline: NIOScheduledCallbackHandler {
+        let handler: TLSServerHandler
+        let context: ChannelHandlerContext
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            handler.timeout = nil
+            handler.handshakeTimedOut(context: context)
+        }
+    }
+
     private func startTimer(context: ChannelHandlerContext) {
-        guard timeout == nil else { return }
-        let limit = configuration.handshakeTimeout
-        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
-            switch state {
-            case .awaitingHello, .selecting, .handshaking:
-                fail(TLSBackendError(.handshakeTimeout, "no finished handshake within \(limit.nanoseconds / 1_000_000) ms; closing"), context: context)
-            default:
-                break
-            }
+        guard !timerStarted else { return }
+        timerStarted = true
+        timeout = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            in: configuration.handshakeTimeout, handler: HandshakeDeadline(handler: self, context: context))
+    }
+
+    func cancelTimer(context: ChannelHandlerContext) {
+        guard let timeout else { return }
+        self.timeout = nil
+        context.eventLoop.assumeIsolated().cancelScheduledCallback(timeout)
+    }
+
+    private func handshakeTimedOut(context: ChannelHandlerContext) {
+        switch state {
+        case .awaitingHello, .selecting, .handshaking:
+            let limit = configuration.handshakeTimeout
+            fail(TLSBackendError(.handshakeTimeout, "no finished handshake within \(limit.nanoseconds / 1_000_000) ms; closing"), context: context)
+        default:
+            break
         }
     }
 
     /// Logs why a connection ends and closes it: the one line bad input gets.
     func fail(_ error: TLSBackendError, context: ChannelHandlerContext) {
-        timeout?.cancel()
+        cancelTimer(context: context)
         if case .closed = state { return }
         state = .closed
         report(error, context: context)
