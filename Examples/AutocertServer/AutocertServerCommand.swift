@@ -109,7 +109,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1) // accepted sockets inherit it
+            .serverChannelOption(.maxMessagesPerRead, value: 1) // one accept per wakeup, as nginx (multi_accept off)
+            #if !os(Linux)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            #endif
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = tls.makeServerHandler(selector: selector, logger: logger)
