@@ -117,9 +117,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = tls.makeServerHandler(selector: selector, logger: logger)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(HelloHandler(body: banner))
+                    try channel.pipeline.syncOperations.addHandlers(handler, HTTPPipelineInstaller(banner: banner))
                 }
             }
             .bind(host: host, port: httpsPort).get()
