@@ -115,9 +115,12 @@ struct AutocertServerCommand: AsyncParsableCommand {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             #endif
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                do {
                     let handler = tls.makeServerHandler(selector: selector, logger: logger)
                     try channel.pipeline.syncOperations.addHandlers(handler, HTTPPipelineInstaller(banner: banner))
+                    return channel.eventLoop.makeSucceededVoidFuture() // on the loop: a shared future, no allocation
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
             }
             .bind(host: host, port: httpsPort).get()
