@@ -2,40 +2,62 @@ import AutocertTLS
 internal import CAutocertOpenSSL
 import NIOCore
 
-/// One OpenSSL server connection (an SSL with two memory BIOs): the ``TLSServerEngine`` of the
+/// One OpenSSL server connection (an SSL over an ``OpenSSLBufferBIO``): the ``TLSServerEngine`` of the
 /// OpenSSL backend. Owns its SSL; keeps its ``OpenSSLContext`` (and so the callbacks' argument) alive.
 final class OpenSSLConnection: TLSServerEngine {
-    private let ssl: OpaquePointer
-    private let input: OpaquePointer
-    private let output: OpaquePointer
+    private var ssl: OpaquePointer!
     private let context: OpenSSLContext
     let stapled: Bool
+    /// Ciphertext received and not yet read by OpenSSL; nil when empty (see ``OpenSSLBufferBIO``).
+    private var input: ByteBuffer?
+    /// Ciphertext OpenSSL wrote and the handler has not taken; nil when empty.
+    private var output: ByteBuffer?
 
     init(context: OpenSSLContext, stapling requested: Bool) throws {
+        self.context = context
+        self.stapled = requested && context.staple != nil
         ERR_clear_error()
         guard let ssl = SSL_new(context.pointer) else {
             throw OpenSSLErrorStack.error(.libraryFailure, "SSL_new failed; OpenSSL is out of memory")
         }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
-            SSL_free(ssl)
+        self.ssl = ssl
+        guard let bio = OpenSSLBufferBIO.make(for: self) else {
             throw OpenSSLErrorStack.error(.libraryFailure, "BIO_new failed; OpenSSL is out of memory")
         }
-        _ = CAutocertOpenSSL_BIO_set_mem_eof_return(input, -1) // empty means "retry", not EOF
-        SSL_set_bio(ssl, input, output) // the SSL now owns both BIOs
+        SSL_set_bio(ssl, bio, bio) // the SSL now owns the BIO (one reference for both directions)
         SSL_set_accept_state(ssl)
-        self.ssl = ssl
-        self.input = input
-        self.output = output
-        self.context = context
-        self.stapled = requested && context.staple != nil
     }
 
-    deinit { SSL_free(ssl) }
+    /// Called by the BIO: copies up to `space.count` received bytes into `space`.
+    func takeInput(into space: UnsafeMutableRawBufferPointer) -> Int {
+        guard let available = input?.readableBytes, available > 0 else { return 0 }
+        let count = min(available, space.count)
+        input!.withUnsafeReadableBytes { space.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        if count == available { input = nil } else { input!.moveReaderIndex(forwardBy: count) }
+        return count
+    }
+
+    /// Called by the BIO: appends a record OpenSSL wrote.
+    func appendOutput(_ bytes: UnsafeRawBufferPointer) {
+        if output == nil {
+            // Sized for a whole first flight (certificate, staple, signature) in one allocation.
+            var buffer = ByteBufferAllocator().buffer(capacity: max(bytes.count, 4096))
+            buffer.writeBytes(bytes)
+            output = buffer
+        } else {
+            output!.writeBytes(bytes)
+        }
+    }
+
+    deinit { if let ssl { SSL_free(ssl) } }
 
     func receive(_ ciphertext: ByteBuffer) {
-        ciphertext.withUnsafeReadableBytes { bytes in
-            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-            _ = BIO_write(input, base, Int32(bytes.count)) // a memory BIO takes all or fails on OOM
+        guard ciphertext.readableBytes > 0 else { return }
+        if input == nil {
+            input = ciphertext // kept as it came: no copy
+        } else {
+            var ciphertext = ciphertext
+            input!.writeBuffer(&ciphertext)
         }
     }
 
@@ -79,13 +101,8 @@ final class OpenSSLConnection: TLSServerEngine {
     }
 
     func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = CAutocertOpenSSL_BIO_ctrl_pending(output)
-        guard pending > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: pending)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
-            Int(max(BIO_read(output, space.baseAddress, Int32(pending)), 0))
-        }
-        return buffer
+        defer { output = nil }
+        return output
     }
 
     var negotiatedProtocol: String? {

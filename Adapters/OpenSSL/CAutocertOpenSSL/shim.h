@@ -43,14 +43,4 @@ static inline long CAutocertOpenSSL_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx,
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
 
-// Macro over BIO_ctrl: how many bytes wait in a memory BIO.
-static inline size_t CAutocertOpenSSL_BIO_ctrl_pending(BIO *bio) {
-    return BIO_ctrl_pending(bio);
-}
-
-// Macro over BIO_ctrl: a memory BIO that returns "retry" (not EOF) when empty.
-static inline int CAutocertOpenSSL_BIO_set_mem_eof_return(BIO *bio, int value) {
-    return (int)BIO_set_mem_eof_return(bio, value);
-}
-
 #endif
