@@ -32,6 +32,25 @@ package struct ClientHelloReader {
                 return .invalid(TLSBackendError(.invalidClientHello, "a TLS record of \(length) bytes is out of range (RFC 8446 §5.1)"))
             }
             guard end - offset - 5 >= length else { return .needMoreData }
+            if handshake.isEmpty, length >= 4 {
+                // The usual case: the first record holds the whole ClientHello; parse it in place.
+                let start = offset + 5
+                let bodyLength = Int(received.getInteger(at: start + 1, as: UInt8.self)!) << 16
+                    | Int(received.getInteger(at: start + 2, as: UInt16.self)!)
+                if bodyLength + 4 <= length {
+                    let type = received.getInteger(at: start, as: UInt8.self)!
+                    guard type == 1 else {
+                        return .invalid(TLSBackendError(.invalidClientHello, "the first handshake message is type \(type), not ClientHello (1)"))
+                    }
+                    guard bodyLength + 4 <= maximumSize else {
+                        return .invalid(TLSBackendError(.clientHelloTooLarge, "a ClientHello of \(bodyLength + 4) bytes exceeds the \(maximumSize)-byte limit"))
+                    }
+                    return received.withUnsafeReadableBytes { bytes in
+                        let bodyStart = start + 4 - received.readerIndex
+                        return Self.parse(UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + bodyLength)]))
+                    }
+                }
+            }
             if handshake.isEmpty { handshake.reserveCapacity(length) }
             received.withUnsafeReadableBytes { bytes in
                 let start = offset + 5 - received.readerIndex
@@ -47,7 +66,7 @@ package struct ClientHelloReader {
                     return .invalid(TLSBackendError(.clientHelloTooLarge, "a ClientHello of \(bodyLength + 4) bytes exceeds the \(maximumSize)-byte limit"))
                 }
                 if handshake.count >= bodyLength + 4 {
-                    return Self.parse(handshake[4..<(4 + bodyLength)])
+                    return handshake.withUnsafeBytes { Self.parse(UnsafeRawBufferPointer(rebasing: $0[4..<(4 + bodyLength)])) }
                 }
             }
             if received.readableBytes > maximumSize + 64 {
