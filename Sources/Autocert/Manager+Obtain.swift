@@ -154,7 +154,7 @@ extension Manager {
     func recordFailure(_ name: String, _ error: AutocertError) -> AutocertError {
         let now = clock.now
         let streak = (schedule.withLock { $0.failures[name]?.streak } ?? 0) + 1
-        let until = now.addingTimeInterval(configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: error.retryAfter).timeInterval)
+        let until = now.addingTimeInterval(configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: error.retryAfter).seconds)
         schedule.withLock { $0.failures[name] = (streak, until) }
         metrics.failures.increment()
         logger.error("could not obtain a certificate", metadata: ["name": "\(name)", "error": "\(error)", "nextAttempt": "\(until)"])

@@ -75,18 +75,8 @@ extension Manager {
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
                 for job in takeRenewalWork(now: clock.now) { group.addTask { await job() } }
-                await waitForWork(until: nextRenewalDate() ?? .distantFuture)
+                await wake.wait(until: nextRenewalDate() ?? .distantFuture, on: clock)
             }
-            group.cancelAll()
-        }
-    }
-
-    private func waitForWork(until date: Date) async {
-        let clock = self.clock
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(until: date) }
-            group.addTask { await self.wake.wait() }
-            await group.next()
             group.cancelAll()
         }
     }
@@ -127,7 +117,7 @@ extension Manager {
             let failure = error as? AutocertError ?? AutocertError(.issuanceFailed, "renewing \(name) failed", underlying: error)
             let streak = plan.failureStreak + 1
             let delay = configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: failure.retryAfter)
-            let next = clock.now.addingTimeInterval(delay.timeInterval)
+            let next = clock.now.addingTimeInterval(delay.seconds)
             schedule.withLock { $0.set(name, Schedule.Plan(due: next, failureStreak: streak, newKey: plan.newKey, replacing: plan.replacing)) }
             metrics.failures.increment()
             logger.error("could not renew the certificate; the current one is still served",

@@ -1,3 +1,4 @@
+import AutocertStapling
 import Foundation
 
 /// When to renew a certificate and how to retry a failed issuance: every rule and its default.
@@ -43,7 +44,7 @@ public struct RenewalPolicy: Sendable, Hashable {
     /// (never more than the whole lifetime).
     public func renewalWindow(notBefore: Date, notAfter: Date) -> TimeInterval {
         let lifetime = max(0, notAfter.timeIntervalSince(notBefore))
-        let window = renewBefore.map(\.timeInterval) ?? min(lifetime / 3, maximumRenewBefore.timeInterval)
+        let window = renewBefore.map(\.seconds) ?? min(lifetime / 3, maximumRenewBefore.seconds)
         return min(window, lifetime)
     }
 
@@ -59,21 +60,7 @@ public struct RenewalPolicy: Sendable, Hashable {
     /// uniform in [floor, min(ceiling, floor × 2^streak)], `unit` in [0, 1) choosing the point;
     /// the CA's Retry-After lengthens it (up to ``maximumRetryAfter``), never shortens it.
     public func retryDelay(failureStreak: Int, unit: Double, retryAfter: Duration? = nil) -> Duration {
-        let floor = retryFloor.timeInterval
-        let exponent = Double(min(max(failureStreak, 1), 62))
-        let cap = max(floor, min(retryCeiling.timeInterval, floor * pow(2, exponent)))
-        var delay = floor + (cap - floor) * min(max(unit, 0), 1)
-        if let retryAfter {
-            delay = max(delay, min(retryAfter.timeInterval, maximumRetryAfter.timeInterval))
-        }
-        return .milliseconds(Int64((delay * 1000).rounded()))
-    }
-}
-
-extension Duration {
-    /// This duration in seconds.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        Backoff(floor: retryFloor, ceiling: retryCeiling, maximumRetryAfter: maximumRetryAfter)
+            .delay(failureStreak: failureStreak, unit: unit, retryAfter: retryAfter)
     }
 }

@@ -46,7 +46,7 @@ extension OCSPClient {
         }
         guard response.status == 200 else {
             throw OCSPError(.httpStatus, "\(url) answered HTTP \(response.status); the responder is failing or the URL is wrong",
-                            retryAfter: Self.retryAfter(response.header("Retry-After")))
+                            retryAfter: response.retryAfter())
         }
         let contentType = response.header("Content-Type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard contentType == "application/ocsp-response" else {
@@ -69,13 +69,6 @@ extension OCSPClient {
 
     /// A Retry-After value in seconds (RFC 9110 §10.2.3); the HTTP-date form is read too.
     static func retryAfter(_ value: String?) -> Duration? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Int(value), seconds >= 0 { return .seconds(seconds) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .seconds(max(0, Int(date.timeIntervalSinceNow.rounded(.up))))
+        HTTPResponse.retryAfter(value)
     }
 }

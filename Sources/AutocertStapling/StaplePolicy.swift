@@ -95,13 +95,7 @@ public struct StaplePolicy: Sendable, Hashable {
     /// Retry-After from the responder lengthens the wait (up to ``maximumRetryAfter``),
     /// never shortens it.
     public func retryDelay(failureStreak: Int, unit: Double, retryAfter: Duration?) -> Duration {
-        let floor = retryFloor.seconds
-        let exponent = Double(min(max(failureStreak, 1), 62))
-        let cap = max(floor, min(retryCeiling.seconds, floor * pow(2, exponent)))
-        var delay = floor + (cap - floor) * min(max(unit, 0), 1)
-        if let retryAfter {
-            delay = max(delay, min(retryAfter.seconds, maximumRetryAfter.seconds))
-        }
-        return .seconds(interval: delay)
+        Backoff(floor: retryFloor, ceiling: retryCeiling, maximumRetryAfter: maximumRetryAfter)
+            .delay(failureStreak: failureStreak, unit: unit, retryAfter: retryAfter)
     }
 }

@@ -67,13 +67,13 @@ public struct SystemStaplingClock: StaplingClock {
 
 extension Duration {
     /// This duration in seconds, as a TimeInterval.
-    var seconds: TimeInterval {
+    package var seconds: TimeInterval {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// A duration of `seconds`, rounded to the millisecond.
-    static func seconds(interval seconds: TimeInterval) -> Duration {
+    package static func seconds(interval seconds: TimeInterval) -> Duration {
         .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -34,7 +34,7 @@ extension StaplingManager {
                         if let due = source.nextDueDate() { wakeDate = min(wakeDate, due) }
                     }
                     core.withLock { $0.loopWaiting = true }
-                    await waitForWork(until: wakeDate)
+                    await wake.wait(until: wakeDate, on: clock)
                     core.withLock { $0.loopWaiting = false }
                 }
                 group.cancelAll()
@@ -95,16 +95,6 @@ extension StaplingManager {
                 next = min(next, first.due)
             }
             return Date(timeIntervalSinceReferenceDate: next)
-        }
-    }
-
-    private func waitForWork(until date: Date) async {
-        let clock = self.clock
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(until: date) }
-            group.addTask { await self.wake.wait() }
-            await group.next()
-            group.cancelAll()
         }
     }
 

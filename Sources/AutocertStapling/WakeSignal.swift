@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Wakes the scheduler early (a certificate was added, a fetch finished, shutdown began).
@@ -45,6 +46,19 @@ package final class WakeSignal: Sendable {
                 return state.waiter
             }
             waiter?.resume()
+        }
+    }
+}
+
+extension WakeSignal {
+    /// Returns at the next signal, at `deadline` on `clock`, or when the task is cancelled:
+    /// how a scheduler loop sleeps until its earliest work or until woken.
+    package func wait(until deadline: Date, on clock: any StaplingClock) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await clock.sleep(until: deadline) }
+            group.addTask { await self.wait() }
+            await group.next()
+            group.cancelAll()
         }
     }
 }
