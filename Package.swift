@@ -240,9 +240,11 @@ let package = Package(
         .target(
             name: "AutocertTestSupport",
             dependencies: [
+                "AutocertACME",
                 "AutocertHTTP",
                 "AutocertOCSP",
                 "AutocertStapling",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             resources: [.copy("Resources")]

@@ -12,24 +12,13 @@ struct PebbleFixture {
     let client: ACMEClient
     let transport: CurlTransport
 
-    /// Polling quick enough for Pebble (which validates at once with PEBBLE_VA_NOSLEEP), bounded.
-    static var configuration: ACMEClient.Configuration {
-        var configuration = ACMEClient.Configuration()
-        configuration.polling = ACMEPolling(minimumInterval: .milliseconds(100), maximumInterval: .seconds(2), timeout: .seconds(60))
-        configuration.requestTimeout = .seconds(20)
-        // With Pebble rejecting 15 % of nonces at random, 5 attempts fail one request in
-        // 0.15^5 ≈ 1 / 13 000, about 1 % of runs; 8 attempts make it 1 / 3.8 million.
-        configuration.maxNonceAttempts = 8
-        return configuration
-    }
-
     /// Runs `body` against a fresh Pebble, then stops it by PID whatever happened.
     static func with(_ options: PebbleHarness.Options = PebbleHarness.Options(), _ body: (PebbleFixture) async throws -> Void) async throws {
         let pebble = try await PebbleHarness(options)
         let transport = CurlTransport(configuration: .init(caBundlePath: pebble.httpsRootPEMFile))
         var logger = Logger(label: "acme-test")
         logger.logLevel = .warning
-        let client = ACMEClient(directoryURL: pebble.directoryURL, transport: transport, configuration: configuration, logger: logger)
+        let client = ACMEClient(directoryURL: pebble.directoryURL, transport: transport, configuration: .pebble, logger: logger)
         let fixture = PebbleFixture(pebble: pebble, client: client, transport: transport)
         do {
             try await body(fixture)

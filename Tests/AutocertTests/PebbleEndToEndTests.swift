@@ -16,13 +16,6 @@ import X509
 /// through the OpenSSL backend (tls-alpn-01) and the http-01 handler.
 @Suite("Manager against Pebble", .serialized)
 struct PebbleEndToEndTests {
-    static var acmeConfiguration: ACMEClient.Configuration {
-        var configuration = ACMEClient.Configuration()
-        configuration.polling = ACMEPolling(minimumInterval: .milliseconds(100), maximumInterval: .seconds(2), timeout: .seconds(60))
-        configuration.requestTimeout = .seconds(20)
-        configuration.maxNonceAttempts = 8
-        return configuration
-    }
 
     /// Runs `body` with a Manager for `name` over a fresh Pebble, answering challenges of `challengeType`.
     func withManager(_ name: String, challengeType: String, _ body: (Manager, MemoryStorage) async throws -> Void) async throws {
@@ -33,7 +26,7 @@ struct PebbleEndToEndTests {
             let logger = Logger(label: "autocert.e2e") { _ in SwiftLogNoOpLogHandler() }
             let storage = MemoryStorage()
             let client = ACMEClient(directoryURL: pebble.directoryURL, trustedRootsPEMFile: pebble.httpsRootPEMFile,
-                                    configuration: Self.acmeConfiguration, logger: logger)
+                                    configuration: .pebble, logger: logger)
             let authority = ACMECertificateAuthority(client: client, storage: storage, email: "ops@example.com",
                                                      acceptsTermsOfService: true, challengeTypes: [challengeType], logger: logger)
             let manager = try Manager(

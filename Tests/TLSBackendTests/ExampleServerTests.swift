@@ -7,12 +7,7 @@ import Testing
 struct ExampleServerTests {
     /// The built executable, beside the test bundle in the build folder.
     static func executable() throws -> String {
-        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("autocert-server").path }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw TestSupportError("autocert-server is not built next to the tests (\(candidates)); run swift build first")
-        }
-        return path
+        try BuiltProduct.path("autocert-server")
     }
 
     @Test("--help documents the interface")

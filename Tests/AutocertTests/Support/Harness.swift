@@ -1,4 +1,5 @@
 @testable import Autocert
+import AutocertTestSupport
 import AutocertOCSP
 import AutocertStapling
 import AutocertStorage
@@ -91,35 +92,5 @@ final class Harness: Sendable {
     /// The selector's answer for `hello`, through the CertificateSelector API.
     func select(_ hello: ClientHello) async throws -> CertifiedKey {
         try await manager.certifiedKey(for: hello, on: loop).get()
-    }
-}
-
-/// Collects log lines for assertions.
-final class LogCapture: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
-
-    var handler: Handler { Handler(capture: self) }
-
-    /// Every line, for failure messages.
-    var text: String { lines.withLock { $0.map { "\($0.0): \($0.1)" }.joined(separator: "\n") } }
-
-    func contains(_ level: Logger.Level, _ text: String) -> Bool {
-        lines.withLock { $0.contains { $0.0 == level && $0.1.contains(text) } }
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.lines.withLock { $0.append((event.level, "\(event.message) \(all)")) }
-        }
     }
 }
