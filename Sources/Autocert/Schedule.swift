@@ -24,14 +24,17 @@ struct Schedule: Sendable {
         var generation: UInt64 = 0
     }
 
-    private struct Item: Sendable {
+    private struct Item: Sendable, Comparable {
         let due: Date
         let name: String
         let generation: UInt64
+
+        static func < (lhs: Item, rhs: Item) -> Bool { lhs.due < rhs.due }
+        static func == (lhs: Item, rhs: Item) -> Bool { lhs.due == rhs.due && lhs.generation == rhs.generation }
     }
 
     private(set) var plans: [String: Plan] = [:]
-    private var heap: [Item] = []
+    private var heap = MinHeap<Item>()
     private var generation: UInt64 = 0
     /// Which name each stapled certificate is served for (stapler events name certificates).
     var names: [StapleID: String] = [:]
@@ -58,7 +61,7 @@ struct Schedule: Sendable {
         plan.inFlight = false
         plan.generation = generation
         plans[name] = plan
-        push(Item(due: plan.due, name: name, generation: generation))
+        heap.insert(Item(due: plan.due, name: name, generation: generation))
     }
 
     /// Forgets the plan of `name`.
@@ -69,8 +72,8 @@ struct Schedule: Sendable {
     /// Takes every plan due at `now`, and marks them running.
     mutating func takeDue(now: Date) -> [(String, Plan)] {
         var due: [(String, Plan)] = []
-        while let top = heap.first, top.due <= now {
-            popMin()
+        while let top = heap.min, top.due <= now {
+            heap.popMin()
             guard let plan = plans[top.name], plan.generation == top.generation, !plan.inFlight else { continue }
             plans[top.name]!.inFlight = true
             due.append((top.name, plan))
@@ -80,36 +83,10 @@ struct Schedule: Sendable {
 
     /// The earliest due time of a current plan that is not running.
     mutating func nextDue() -> Date? {
-        while let top = heap.first {
+        while let top = heap.min {
             if let plan = plans[top.name], plan.generation == top.generation, !plan.inFlight { return top.due }
-            popMin()
+            heap.popMin()
         }
         return nil
-    }
-
-    private mutating func push(_ item: Item) {
-        heap.append(item)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].due < heap[parent].due else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func popMin() {
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < heap.count, heap[left].due < heap[smallest].due { smallest = left }
-            if right < heap.count, heap[right].due < heap[smallest].due { smallest = right }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }

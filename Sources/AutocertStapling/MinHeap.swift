@@ -1,12 +1,15 @@
-/// A binary min-heap: the scheduler's queue of (due time, certificate) items.
-struct MinHeap<Element: Comparable> {
-    private(set) var items: [Element] = []
+/// A binary min-heap: the stapler's queue of (due time, certificate) items, and the
+/// autocert Manager's queue of renewal plans.
+package struct MinHeap<Element: Comparable> {
+    package private(set) var items: [Element] = []
 
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var min: Element? { items.first }
+    package init() {}
 
-    mutating func insert(_ element: Element) {
+    package var isEmpty: Bool { items.isEmpty }
+    package var count: Int { items.count }
+    package var min: Element? { items.first }
+
+    package mutating func insert(_ element: Element) {
         items.append(element)
         var child = items.count - 1
         while child > 0 {
@@ -18,7 +21,7 @@ struct MinHeap<Element: Comparable> {
     }
 
     @discardableResult
-    mutating func popMin() -> Element? {
+    package mutating func popMin() -> Element? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let minimum = items.removeLast()
@@ -35,6 +38,8 @@ struct MinHeap<Element: Comparable> {
         return minimum
     }
 }
+
+extension MinHeap: Sendable where Element: Sendable {}
 
 /// One thing the scheduler must do at `due`.
 struct ScheduledItem: Comparable {
