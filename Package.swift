@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "AutocertTLS", targets: ["AutocertTLS"]),
         .library(name: "AutocertOpenSSL", targets: ["AutocertOpenSSL"]),
         .library(name: "AutocertGnuTLS", targets: ["AutocertGnuTLS"]),
+        .library(name: "AutocertStaplingTLS", targets: ["AutocertStaplingTLS"]),
         .executable(name: "autocert-server", targets: ["AutocertServer"]),
         // MARK: products: autocert (issue 6)
         .library(name: "Autocert", targets: ["Autocert"]),
@@ -128,10 +129,18 @@ let package = Package(
             dependencies: ["AutocertTLS", "CAutocertGnuTLS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Adapters/GnuTLS/AutocertGnuTLS"
         ),
+        // The glue that makes a StaplingManager the TLS layer's staple source (neither knows the other)
+        .target(
+            name: "AutocertStaplingTLS",
+            dependencies: ["AutocertStapling", "AutocertTLS", "AutocertOCSP"]
+        ),
         .executableTarget(
             name: "AutocertServer",
             dependencies: [
                 "Autocert",
+                "AutocertOCSP",
+                "AutocertStapling",
+                "AutocertStaplingTLS",
                 "AutocertStorage",
                 "AutocertTLS",
                 "AutocertOpenSSL",
@@ -164,6 +173,7 @@ let package = Package(
             name: "Autocert",
             dependencies: [
                 "AutocertTLS",
+                "AutocertStaplingTLS",
                 "AutocertACME",
                 "AutocertStapling",
                 "AutocertStorage",

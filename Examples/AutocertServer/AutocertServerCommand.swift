@@ -92,12 +92,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
         if let manager {
             selector = manager
         } else {
-            let (base, keys) = try CertificateArguments.load(pairs, logger: logger)
-            if let stapler {
-                selector = await ManualStaplingSelector.make(pairs: pairs, base: base, keys: keys, stapler: stapler, logger: logger)
-            } else {
-                selector = base
-            }
+            selector = try await CertificateArguments.selector(for: pairs, stapler: stapler, logger: logger)
         }
         let configuration = TLSServerConfiguration(
             applicationProtocols: alpn.split(separator: ",").map(String.init),

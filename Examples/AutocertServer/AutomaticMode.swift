@@ -87,7 +87,8 @@ struct AutomaticOptions: ParsableArguments {
         }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await manager.run() }
-            tasks.addTask { await Self.logEvents(of: manager, logger: logger) }
+            let events = manager.subscribe()
+            tasks.addTask { await Self.logEvents(events, logger: logger) }
             defer { tasks.cancelAll() }
             try await body()
         }
@@ -96,8 +97,8 @@ struct AutomaticOptions: ParsableArguments {
 
     /// One log line per certificate obtained, staple fetched and failure: what an operator
     /// reads to follow the server (failures and revocations as warnings).
-    static func logEvents(of manager: Manager, logger: Logger) async {
-        for await event in manager.events {
+    static func logEvents(_ events: AsyncStream<ManagerEvent>, logger: Logger) async {
+        for await event in events {
             switch event {
             case .failed, .revoked, .invalidStoredRecord, .stapling(.failed), .stapling(.revoked),
                  .stapling(.expiringWithoutRefresh), .stapling(.expired):

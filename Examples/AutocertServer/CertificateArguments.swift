@@ -1,4 +1,7 @@
 import ArgumentParser
+import AutocertOCSP
+import AutocertStapling
+import AutocertStaplingTLS
 import AutocertTLS
 import Foundation
 import Logging
@@ -42,28 +45,55 @@ enum CertificateArguments {
         return pairs
     }
 
-    /// Loads each pair and maps the DNS names of its subjectAltName (or its CN) to it.
-    static func selector(for pairs: [Pair], logger: Logger) throws -> StaticCertificateSelector {
-        try load(pairs, logger: logger).selector
-    }
-
-    /// Loads each pair; returns the selector and the keys in the pairs' order.
-    static func load(_ pairs: [Pair], logger: Logger) throws -> (selector: StaticCertificateSelector, keys: [CertifiedKey]) {
+    /// Loads each pair and maps the DNS names of its subjectAltName (or its CN) to it, each
+    /// certificate with its staple source: its `--staple` file (verified first) or, with
+    /// `stapler`, the stapler (registered here); otherwise none.
+    static func selector(for pairs: [Pair], stapler: StaplingManager?, logger: Logger) async throws -> StaticCertificateSelector {
         var selector = StaticCertificateSelector()
-        var keys: [CertifiedKey] = []
         for pair in pairs {
             let chainPEM = try String(contentsOfFile: pair.chain, encoding: .utf8)
             let keyPEM = try String(contentsOfFile: pair.key, encoding: .utf8)
-            let staple = try pair.staple.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
-            let key = try CertifiedKey(chainPEM: chainPEM, privateKeyPEM: keyPEM, ocspStaple: staple)
+            var key = try CertifiedKey(chainPEM: chainPEM, privateKeyPEM: keyPEM)
+            if let staple = pair.staple {
+                key = key.withStapleSource(try verifiedStaple(staple, for: key, chainPath: pair.chain))
+            } else if let stapler {
+                do {
+                    key = try await stapler.stapling(key)
+                    logger.info("stapling automatically", metadata: ["cert": "\(pair.chain)"])
+                } catch {
+                    logger.warning("not stapling: \(error.reason)", metadata: ["cert": "\(pair.chain)"])
+                }
+            }
             let names = try dnsNames(of: key.certificateChain[0])
             selector.add(key, for: names)
-            keys.append(key)
             logger.info("certificate loaded", metadata: [
                 "cert": "\(pair.chain)", "names": "\(names.joined(separator: ","))", "staple": "\(pair.staple ?? "none")",
             ])
         }
-        return (selector, keys)
+        return selector
+    }
+
+    /// The `--staple` file at `path` as a staple source, after verifying it for the leaf of
+    /// `key` with the issuer after it in the chain (RFC 6960 §3.2): served until its
+    /// nextUpdate, never after. A staple that cannot be verified is refused.
+    static func verifiedStaple(_ path: String, for key: CertifiedKey, chainPath: String) throws -> StaticStaple {
+        let der = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let chain = key.certificateChain
+        guard chain.count >= 2 else {
+            throw ValidationError("--staple \(path): \(chainPath) holds no issuer certificate, so the staple cannot be verified; append the issuer's certificate after the leaf")
+        }
+        do {
+            let subject = try OCSPSubject(certificate: try Certificate(derEncoded: chain[0]), issuerDER: chain[1])
+            let policy = OCSPVerificationPolicy()
+            let answer = try OCSPVerifier(subject: subject).verify(der, policy: policy)
+            guard answer.status == .good else {
+                throw ValidationError("--staple \(path) says the certificate is \(answer.status); staple a good response")
+            }
+            let until = answer.nextUpdate ?? answer.thisUpdate.addingTimeInterval(policy.maximumAgeWithoutNextUpdate.map { Double($0.components.seconds) } ?? 7 * 86_400)
+            return try StaticStaple(der, until: min(until, subject.certificate.notValidAfter))
+        } catch let error as OCSPError {
+            throw ValidationError("--staple \(path) does not verify for \(chainPath): \(error.reason)")
+        }
     }
 
     private static func dnsNames(of der: [UInt8]) throws -> [String] {

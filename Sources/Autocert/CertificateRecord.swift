@@ -66,19 +66,33 @@ struct CertificateRecord: Sendable {
         ([key.pem] + chain.map { PEMDocument(type: "CERTIFICATE", derBytes: $0).pemString }).joined(separator: "\n") + "\n"
     }
 
-    /// The record as a ``CertifiedKey`` with `staple`.
+    /// The record as a ``CertifiedKey`` whose staples come from `stapleSource`.
     ///
     /// The arrays are copied into fresh allocations made together, so that the warm path's
     /// reference counting touches a few neighbouring cache lines rather than buffers made at
     /// key generation and download time, scattered across the heap.
-    func certifiedKey(staple: [UInt8]?) throws -> CertifiedKey {
+    func certifiedKey(stapleSource: (any StapleSource)?) throws -> CertifiedKey {
         let chain = self.chain.map { $0.withUnsafeBufferPointer { [UInt8]($0) } }
         let key = self.key.der.withUnsafeBufferPointer { [UInt8]($0) }
-        return try CertifiedKey(certificateChain: chain, privateKey: key, ocspStaple: staple)
+        return try CertifiedKey(certificateChain: chain, privateKey: key, stapleSource: stapleSource)
     }
 
     var notBefore: Date { leaf.notValidBefore }
     var notAfter: Date { leaf.notValidAfter }
+
+    /// The DNS names of `certificate`'s subjectAltName (RFC 5280 §4.2.1.6), normalised.
+    static func dnsNames(of certificate: Certificate) -> [String] {
+        let names = (try? certificate.extensions.subjectAlternativeNames)??.compactMap { general -> String? in
+            if case .dnsName(let dns) = general { return ClientHello.normalisedServerName(dns) }
+            return nil
+        }
+        return names ?? []
+    }
+
+    /// The DNS names of the certificate `der`; none when it does not parse.
+    static func dnsNames(ofCertificate der: [UInt8]) -> [String] {
+        (try? Certificate(derEncoded: der)).map(dnsNames(of:)) ?? []
+    }
 
     private static func validate(name: String, key: CertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) -> Certificate {
         let certificates: [Certificate]
@@ -93,10 +107,7 @@ struct CertificateRecord: Sendable {
         guard key.privateKey.publicKey == leaf.publicKey else {
             throw AutocertError(.invalidRecord, "the stored key of \(name) does not match its certificate; it will be replaced")
         }
-        let names = (try? leaf.extensions.subjectAlternativeNames)??.compactMap { general -> String? in
-            if case .dnsName(let dns) = general { return HostPolicy.normalise(dns) }
-            return nil
-        } ?? []
+        let names = dnsNames(of: leaf)
         guard names.contains(name) else {
             throw AutocertError(.invalidRecord, "the stored certificate of \(name) is for \(names), not \(name); it will be replaced")
         }

@@ -20,12 +20,14 @@ public final class ChallengeAnswers: Sendable {
 
     /// Offers `key` as the tls-alpn-01 certificate for `name`.
     public func setTLSALPN01(_ key: CertifiedKey, for name: String) {
-        state.withLock { $0.tlsALPN[HostPolicy.normalise(name)] = key }
+        guard let name = ClientHello.normalisedServerName(name) else { return }
+        state.withLock { $0.tlsALPN[name] = key }
     }
 
     /// Withdraws the tls-alpn-01 certificate for `name`.
     public func removeTLSALPN01(for name: String) {
-        state.withLock { _ = $0.tlsALPN.removeValue(forKey: HostPolicy.normalise(name)) }
+        guard let name = ClientHello.normalisedServerName(name) else { return }
+        state.withLock { _ = $0.tlsALPN.removeValue(forKey: name) }
     }
 
     /// The tls-alpn-01 certificate for `name`, if a challenge is in progress.

@@ -1,3 +1,4 @@
+import AutocertTLS
 import NIOCore
 import NIOHTTP1
 
@@ -52,7 +53,7 @@ public final class HTTP01ChallengeHandler: ChannelInboundHandler, RemovableChann
         }
         guard readable else { return (.badRequest, [], "Use HTTPS\n") }
         guard let hostHeader = head.headers.first(name: "Host"), let host = Self.hostWithoutPort(hostHeader),
-              HostPolicy.isHostName(HostPolicy.normalise(host)) || host == "localhost" else {
+              ClientHello.normalisedServerName(host).map(HostPolicy.isHostName) == true || host == "localhost" else {
             return (.badRequest, [], "a Host header naming the server is required\n")
         }
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"

@@ -1,3 +1,5 @@
+import AutocertTLS
+
 /// Which server names the ``Manager`` may obtain certificates for.
 ///
 /// Checked before anything else on the new-name path, so a name the policy refuses never
@@ -6,14 +8,15 @@
 public struct HostPolicy: Sendable {
     private let decide: @Sendable (String) -> Bool
 
-    /// A policy decided by `allows`, called with a normalised name (lower case, no trailing dot).
+    /// A policy decided by `allows`, called with a normalised name
+    /// (``AutocertTLS/ClientHello/normalisedServerName(_:)``: lower case, no trailing dot).
     public init(_ allows: @escaping @Sendable (String) -> Bool) {
         self.decide = allows
     }
 
     /// Exactly the names in `names` (case and a trailing dot do not matter).
     public static func allowing(_ names: [String]) -> HostPolicy {
-        let allowed = Set(names.map(normalise))
+        let allowed = Set(names.compactMap(ClientHello.normalisedServerName))
         return HostPolicy { allowed.contains($0) }
     }
 
@@ -23,15 +26,8 @@ public struct HostPolicy: Sendable {
     /// Whether a certificate may be obtained for `name`: the name must also be a plausible DNS
     /// host name (letters, digits, `-`, at least one dot, no wildcard, no IP address).
     public func allows(_ name: String) -> Bool {
-        let name = Self.normalise(name)
+        guard let name = ClientHello.normalisedServerName(name) else { return false }
         return Self.isHostName(name) && decide(name)
-    }
-
-    /// Lower-cases `name` and drops one trailing dot.
-    public static func normalise(_ name: String) -> String {
-        var name = name.lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
-        return name
     }
 
     /// Whether `name` is an LDH host name with at least two labels, none empty or longer

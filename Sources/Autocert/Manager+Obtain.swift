@@ -1,5 +1,6 @@
 import AutocertOCSP
 import AutocertStapling
+import AutocertStaplingTLS
 import AutocertStorage
 import AutocertTLS
 import Dispatch
@@ -95,45 +96,39 @@ extension Manager {
         }
     }
 
-    /// Serves `record` for its name: registers it with the stapler and waits (bounded) for its
-    /// first staple, swaps it in, plans its renewal, retires the old staple, reports `event`.
+    /// Serves `record` for its name: registers it with the stapler (when stapling is on) and
+    /// waits, bounded, for its first staple; swaps it in with the stapler as its staple source;
+    /// plans its renewal; retires the old certificate's staple; reports `event`.
     func install(_ record: CertificateRecord, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
         let name = record.name
         var stapleID: StapleID?
-        var staple: [UInt8]?
         if let stapler, record.chain.count > 1 {
             do {
                 // CertificateRecord verified the issuer's signature on the leaf moments ago.
                 let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1], issuerSignatureVerified: true))
                 stapleID = id
-                staple = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout)
+                _ = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout)
             } catch {
                 logger.warning("the certificate cannot be stapled", metadata: ["name": "\(name)", "error": "\(error)"])
             }
         }
         let key: CertifiedKey
         do {
-            key = try record.certifiedKey(staple: staple)
+            key = try record.certifiedKey(stapleSource: stapleID.flatMap { id in stapler?.stapleSource(for: id) })
         } catch {
             throw AutocertError(.invalidRecord, "the certificate of \(name) cannot be served", underlying: error)
         }
         let renewAt = configuration.renewal.renewalTime(notBefore: record.notBefore, notAfter: record.notAfter, unit: configuration.randomUnit())
-        let stapleUntil = stapleID.flatMap { stapler?.currentStaple(for: $0) }.map { $0.until.timeIntervalSinceReferenceDate }
+        let entry = ServedCertificate(key: key, notAfter: record.notAfter.timeIntervalSinceReferenceDate, stapleID: stapleID,
+                                      certificateKey: record.key)
         let old = served.withLock { served in
-            defer { served[name] = ServedCertificate(key: key, stapleUntil: stapleUntil ?? (staple == nil ? .infinity : 0),
-                                                     notAfter: record.notAfter.timeIntervalSinceReferenceDate,
-                                                     stapleID: stapleID, certificateKey: record.key) }
+            defer { served[name] = entry }
             return served[name]
         }
-        schedule.withLock { schedule in
-            schedule.set(name, Schedule.Plan(due: renewAt))
-            if let oldID = old?.stapleID, oldID != stapleID { schedule.names[oldID] = nil }
-            if let stapleID { schedule.names[stapleID] = name }
-        }
-        restaple(name)  // a staple that changed while this one was being installed
+        schedule.withLock { $0.set(name, Schedule.Plan(due: renewAt)) }
         wake.signal()
         if let stapler, let stapleID, let info = stapler.info(for: stapleID), info.condition == .revoked {
-            replaceRevoked(name, reason: info.revocationReason)  // revoked before it was swapped in, or in storage
+            replaceRevoked(name, reason: info.revocationReason)  // revoked in storage, or before it was swapped in
         }
         if let stapler, let oldID = old?.stapleID, oldID != stapleID {
             await stapler.remove(oldID)

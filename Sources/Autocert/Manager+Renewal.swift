@@ -5,16 +5,16 @@ import Logging
 import ServiceLifecycle
 
 extension Manager {
-    /// Runs renewal, the stapler and the stapler's event handling until graceful shutdown or
-    /// cancellation; ``events`` finishes when this returns.
+    /// Runs renewal, the stapler and the handling of the stapler's events until graceful
+    /// shutdown or cancellation; every event stream (``subscribe(bufferingNewest:)``)
+    /// finishes when this returns.
     ///
-    /// One scheduler: with ``Configuration/stapleOCSP`` on, renewals ride on the stapler's
-    /// loop (``RenewalWork``, attached at init), which sleeps until the earliest of every
-    /// staple refresh, staple expiry and certificate renewal; without a stapler a loop of the
-    /// same shape runs alone. Plans live in a min-heap (``Schedule``): renewal time, retry
-    /// after backoff, or "now" for a revoked certificate; due renewals run as child tasks.
-    /// The old certificate is served until its replacement is in place; a failed renewal is
-    /// retried with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
+    /// Each layer schedules its own work: the stapler runs its own loop (staple refreshes
+    /// and expiry); the Manager's loop sleeps until the earliest renewal or revocation sweep
+    /// or until woken. Plans live in a min-heap (``Schedule``): renewal time, retry after
+    /// backoff, or "now" for a revoked certificate; due renewals run as child tasks. The old
+    /// certificate is served until its replacement is in place; a failed renewal is retried
+    /// with backoff (``RenewalPolicy/retryDelay(failureStreak:unit:retryAfter:)``).
     ///
     /// Orders that handshakes start for new names run here too, as child tasks: on graceful
     /// shutdown the Manager stops taking them, cancels those in flight (their handshakes
@@ -24,14 +24,13 @@ extension Manager {
         handshakeWork.start()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                if let stapler {
+                if let stapler, let stapling {
                     group.addTask { try? await stapler.run() }
                     group.addTask {
-                        for await event in stapler.events { await self.handle(event) }
+                        for await event in stapling { self.handle(event) }
                     }
-                } else {
-                    group.addTask { await self.renewalLoop(stopping: stopping) }
                 }
+                group.addTask { await self.renewalLoop(stopping: stopping) }
                 while !stopping.isSet, !Task.isCancelled {
                     for job in handshakeWork.takePending() { group.addTask { await job() } }
                     await handshakeWork.waitForJobs()
@@ -46,36 +45,27 @@ extension Manager {
             self.handshakeWork.wakeUp()
             self.wake.signal()
         }
-        eventContinuation.finish()
+        broadcast.finish()
     }
 
-    /// How often every served certificate's staple state is checked for a revocation whose
-    /// event was missed (the stapler's event buffer is bounded).
+    /// How often the stapler is asked for revoked certificates whose event was missed (each
+    /// subscriber's event buffer is bounded).
     static let revocationSweepInterval: TimeInterval = 300
 
-    /// The renewals due at `now` (marked as running), after the revocation sweep when due.
-    func takeRenewalWork(now: Date) -> [@Sendable () async -> Void] {
-        if schedule.withLock({ $0.sweepIsDue(now: now, interval: Self.revocationSweepInterval) }) {
-            sweepRevoked()
-        }
-        return schedule.withLock { $0.takeDue(now: now) }.map { name, plan in
-            { await self.renew(name, plan: plan) }
-        }
-    }
-
-    /// When renewal work is next due: the earliest plan or the next revocation sweep.
-    func nextRenewalDate() -> Date? {
-        schedule.withLock { schedule in
-            [schedule.nextDue(), schedule.nextSweep].compactMap { $0 }.min()
-        }
-    }
-
-    /// The loop of a Manager without a stapler: renewals only.
+    /// The Manager's loop: renewals due now run as child tasks; then it sleeps until the next
+    /// plan or sweep, or until woken.
     private func renewalLoop(stopping: StopFlag) async {
         await withDiscardingTaskGroup { group in
             while !stopping.isSet, !Task.isCancelled {
-                for job in takeRenewalWork(now: clock.now) { group.addTask { await job() } }
-                await wake.wait(until: nextRenewalDate() ?? .distantFuture, on: clock)
+                let now = clock.now
+                if schedule.withLock({ $0.sweepIsDue(now: now, interval: Self.revocationSweepInterval) }) {
+                    sweepRevoked()
+                }
+                for (name, plan) in schedule.withLock({ $0.takeDue(now: now) }) {
+                    group.addTask { await self.renew(name, plan: plan) }
+                }
+                let next = schedule.withLock { schedule in [schedule.nextDue(), schedule.nextSweep].compactMap { $0 }.min() }
+                await wake.wait(until: next ?? .distantFuture, on: clock)
             }
             group.cancelAll()
         }
@@ -129,17 +119,16 @@ extension Manager {
 
     /// Reacts to the stapler: passes every event on; a revoked certificate (and, with
     /// must-staple, one left without a staple) is replaced at once.
-    func handle(_ event: StaplingEvent) async {
+    func handle(_ event: StaplingEvent) {
         emit(.stapling(event))
-        let id = event.id
         switch event {
-        case .revoked(_, _, let reason):
-            guard let name = servedName(for: id) else { return }  // not swapped in yet: install() checks
-            replaceRevoked(name, reason: reason)
-        case .expired where configuration.mustStaple:
-            guard let name = servedName(for: id) else { return }
-            logger.warning("the must-staple certificate has no staple left; replacing it now", metadata: ["name": "\(name)"])
-            planReplacement(name, newKey: false)
+        case .revoked(let id, _, let reason):
+            for name in servedNames(of: id) { replaceRevoked(name, reason: reason) }  // not swapped in yet: install() checks
+        case .expired(let id, _) where configuration.mustStaple:
+            for name in servedNames(of: id) {
+                logger.warning("the must-staple certificate has no staple left; replacing it now", metadata: ["name": "\(name)"])
+                planReplacement(name, newKey: false)
+            }
         default:
             return
         }
@@ -169,10 +158,10 @@ extension Manager {
     /// that is not already being replaced: the safety net for missed `revoked` events.
     func sweepRevoked() {
         guard let stapler else { return }
-        let stapled = schedule.withLock { $0.names }
-        for (id, name) in stapled {
-            guard let info = stapler.info(for: id), info.condition == .revoked else { continue }
-            replaceRevoked(name, reason: info.revocationReason)
+        for problem in stapler.health().problems where problem.info.condition == .revoked {
+            for name in servedNames(of: problem.id, certificateDER: problem.info.certificateDER) {
+                replaceRevoked(name, reason: problem.info.revocationReason)
+            }
         }
     }
 
@@ -180,14 +169,16 @@ extension Manager {
     /// storage stays (allowing the name again loads it instead of ordering anew).
     func forget(_ name: String) async {
         let entry = served.withLock { $0.removeValue(forKey: name) }
-        schedule.withLock { schedule in
-            schedule.remove(name)
-            if let id = entry?.stapleID { schedule.names[id] = nil }
-        }
+        schedule.withLock { $0.remove(name) }
         if let stapler, let id = entry?.stapleID { await stapler.remove(id) }
     }
 
-    private func servedName(for id: StapleID) -> String? {
-        schedule.withLock { $0.names[id] }
+    /// The names served now with the certificate the stapler knows as `id`: the DNS names of
+    /// that certificate (RFC 5280 §4.2.1.6) whose served entry is that very certificate.
+    private func servedNames(of id: StapleID, certificateDER: [UInt8]? = nil) -> [String] {
+        guard let der = certificateDER ?? stapler?.info(for: id)?.certificateDER else { return [] }
+        return CertificateRecord.dnsNames(ofCertificate: der).filter { name in
+            served.withLock { $0[name]?.stapleID == id }
+        }
     }
 }

@@ -11,14 +11,20 @@ import Synchronization
 /// Obtains, serves and renews certificates from an ACME CA, and staples OCSP to them.
 ///
 /// The certificate selector of the TLS backends (``AutocertTLS/CertificateSelector``):
-/// - warm: the certificate and its current staple from memory (two locked reads, no I/O);
-/// - stored: the record from storage (validated), its staple from storage or fetched with
-///   ``Configuration/firstStapleTimeout``, else served without one;
+/// - warm: the certificate from memory (one locked read and a clock read, no I/O);
+/// - stored: the record from storage (validated), served once its first staple is in or
+///   ``Configuration/firstStapleTimeout`` has passed;
 /// - new name: the ``HostPolicy`` first, then one ACME order per name however many
 ///   handshakes wait (``SingleFlight``), the staple fetched right after issuance.
 ///
-/// Run it as a swift-service-lifecycle `Service` (``run()``): it renews in the background,
-/// runs its ``AutocertStapling/StaplingManager`` and replaces revoked certificates.
+/// Stapling is one switch, ``Configuration/stapleOCSP``: on, each certificate is registered
+/// with the ``stapler`` and served with the stapler as its staple source
+/// (``AutocertTLS/CertifiedKey/stapleSource``), which the TLS backend asks during each
+/// handshake that wants a staple. The Manager never holds a staple itself.
+///
+/// Run it as a swift-service-lifecycle `Service` (``run()``): its own loop renews in the
+/// background, it runs the stapler (which has its own), and it replaces certificates the
+/// stapler reports revoked.
 public final class Manager: CertificateSelector, Service, Sendable {
     public let configuration: Configuration
     /// The answers to ACME challenges in progress (read by the selector and the handlers of ``http01HandlerFactory(httpsPort:)``).
@@ -37,12 +43,11 @@ public final class Manager: CertificateSelector, Service, Sendable {
     let flights = SingleFlight<String, CertifiedKey>()
     /// Orders started by handshakes, run under ``run()``.
     let handshakeWork = HandshakeWork()
-    /// Wakes the scheduler: the stapler's when there is one (renewals ride on its loop).
-    let wake: WakeSignal
-    let eventContinuation: AsyncStream<ManagerEvent>.Continuation
-
-    /// Events for the application (one reader), stapler events included. Ends when ``run()`` returns.
-    public let events: AsyncStream<ManagerEvent>
+    /// Wakes the Manager's own renewal loop.
+    let wake = WakeSignal()
+    let broadcast = EventBroadcast<ManagerEvent>()
+    /// The stapler's events, subscribed at init so that none is missed before ``run()``.
+    let stapling: AsyncStream<StaplingEvent>?
 
     /// - Parameters:
     ///   - certificateAuthority: where certificates come from; default an
@@ -72,33 +77,31 @@ public final class Manager: CertificateSelector, Service, Sendable {
             directoryURL: configuration.directoryURL, trustedRootsPEMFile: configuration.directoryTrustedRootsPEMFile,
             storage: storage, email: configuration.email, acceptsTermsOfService: configuration.acceptsTermsOfService, logger: logger)
         if configuration.stapleOCSP {
-            self.stapler = stapler ?? StaplingManager(configuration: configuration.stapling, storage: storage, clock: clock,
-                                                      logger: logger, metricsFactory: metricsFactory)
+            let stapler = stapler ?? StaplingManager(configuration: configuration.stapling, storage: storage, clock: clock,
+                                                     logger: logger, metricsFactory: metricsFactory)
+            self.stapler = stapler
+            self.stapling = stapler.subscribe()
         } else {
             self.stapler = nil
+            self.stapling = nil
         }
-        (events, eventContinuation) = AsyncStream.makeStream(of: ManagerEvent.self, bufferingPolicy: .bufferingNewest(1024))
-        wake = self.stapler?.wake ?? WakeSignal()
-        self.stapler?.addStapleObserver { [weak self] id in self?.stapleChanged(id) }
-        self.stapler?.attach(RenewalWork(manager: self))
     }
 
     // MARK: The handshake path
 
     /// The warm path (``AutocertTLS/CertificateSelector/immediateCertifiedKey(for:)``): the
-    /// certificate held for the name with its current staple, or the challenge certificate of
-    /// an `acme-tls/1` handshake; nil sends the handshake to ``certifiedKey(for:on:)``.
+    /// certificate held for the name, or the challenge certificate of an `acme-tls/1`
+    /// handshake; nil sends the handshake to ``certifiedKey(for:on:)``.
     public func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? {
-        guard let name = hello.serverName else { return nil }  // already lower-cased, no trailing dot
+        guard let name = hello.serverName else { return nil }  // already normalised
         if hello.isACMEChallenge { return challenges.tlsALPN01Certificate(for: name) }
         return cachedKey(for: name)
     }
 
     public func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {
-        guard let serverName = hello.serverName else {
+        guard let name = hello.serverName else {  // already normalised (ClientHello.normalisedServerName)
             return eventLoop.makeFailedFuture(AutocertError(.missingServerName, "the client sent no server name (SNI); autocert serves names only"))
         }
-        let name = serverName  // already lower-cased, without a trailing dot (ClientHello.serverName)
         if hello.isACMEChallenge {
             if let key = challenges.tlsALPN01Certificate(for: name) { return eventLoop.makeSucceededFuture(key) }
             return eventLoop.makeFailedFuture(AutocertError(.noChallengeCertificate, "an acme-tls/1 handshake for \(name) came with no challenge in progress"))
@@ -114,46 +117,17 @@ public final class Manager: CertificateSelector, Service, Sendable {
         return promise.futureResult
     }
 
-    /// The certificate for `name` (lower-cased, no trailing dot, as ``AutocertTLS/ClientHello/serverName``)
-    /// from memory, with its current staple; nil when none is held.
+    /// The certificate served for `name` (normalised, as ``AutocertTLS/ClientHello/serverName``),
+    /// or nil when none is held or the one held has expired.
     ///
-    /// Synchronous and cheap: one locked dictionary read and a coarse clock read. The
-    /// stapler tells the Manager when a staple changes (``AutocertStapling/StaplingManager/addStapleObserver(_:)``),
-    /// so the served ``CertifiedKey`` already holds the current staple; only a staple past its
-    /// end (expired before the stapler's loop said so) takes the slower ``restaple(_:)``.
+    /// Synchronous and cheap: one locked dictionary read and a coarse clock read. The key's
+    /// staple source gives the backend the current staple during the handshake, so nothing
+    /// here changes when a staple does.
     public func cachedKey(for name: String) -> CertifiedKey? {
         guard let entry = served.withLock({ $0[name] }) else { return nil }
-        let now = clock.handshakeNow.timeIntervalSinceReferenceDate
-        if now < entry.servableUntil { return entry.key }
         // An expired certificate is never served: the caller obtains a new one (RFC 5280 §4.1.2.5).
-        if now >= entry.notAfter { return nil }
-        return restaple(name)
-    }
-
-    /// Brings the staple in `name`'s served key in line with the stapler's current one (a new
-    /// ``CertifiedKey``, so backends see one identity per staple) and returns the key.
-    ///
-    /// Runs under the served map's lock, reading the stapler inside it (never the other way
-    /// round), so concurrent calls for one name apply the newest staple last.
-    @discardableResult
-    func restaple(_ name: String) -> CertifiedKey? {
-        served.withLock { served -> CertifiedKey? in
-            guard let entry = served[name] else { return nil }
-            guard let id = entry.stapleID, let stapler else { return entry.key }
-            let current = stapler.currentStaple(for: id)
-            let until = current.map { $0.until.timeIntervalSinceReferenceDate } ?? .infinity
-            if current?.der == entry.key.ocspStaple, until == entry.stapleUntil { return entry.key }
-            guard let key = try? entry.key.replacingStaple(current?.der) else { return entry.key }
-            served[name] = ServedCertificate(key: key, stapleUntil: until, notAfter: entry.notAfter, stapleID: id,
-                                             certificateKey: entry.certificateKey)
-            return key
-        }
-    }
-
-    /// The stapler's observer: the staple of certificate `id` changed.
-    func stapleChanged(_ id: StapleID) {
-        guard let name = schedule.withLock({ $0.names[id] }) else { return }
-        restaple(name)
+        guard clock.handshakeNow.timeIntervalSinceReferenceDate < entry.notAfter else { return nil }
+        return entry.key
     }
 
     /// The certificate for `name`: from memory, storage, or the CA (after the host policy).
@@ -161,7 +135,7 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// - Throws: ``AutocertError`` (``AutocertError/Code/hostNotAllowed`` with no CA traffic
     ///   for a refused name).
     public func certifiedKey(forName name: String) async throws -> CertifiedKey {
-        let name = HostPolicy.normalise(name)
+        guard let name = ClientHello.normalisedServerName(name) else { throw refuse(name) }
         if let key = cachedKey(for: name) { return key }
         guard configuration.hostPolicy.allows(name) else { throw refuse(name) }
         return try await flights.run(name) {
@@ -177,22 +151,18 @@ public final class Manager: CertificateSelector, Service, Sendable {
         return AutocertError(.hostNotAllowed, "\(name) is not allowed by the host policy; add it to Configuration.hostPolicy to serve it")
     }
 
+    // MARK: Events
+
+    /// A new stream of every ``ManagerEvent`` from now on (the stapler's included), for one
+    /// reader: each call makes a stream of its own, and every stream sees every event. It
+    /// keeps at most `bufferingNewest` unread events (the oldest are dropped first) and
+    /// finishes when ``run()`` returns.
+    public func subscribe(bufferingNewest: Int = 1024) -> AsyncStream<ManagerEvent> {
+        broadcast.subscribe(bufferingNewest: bufferingNewest)
+    }
+
     func emit(_ event: ManagerEvent) {
-        eventContinuation.yield(event)
-    }
-}
-
-/// The Manager's renewals as work for the stapler's scheduler (one loop for both). Holds
-/// the Manager weakly: the stapler it is attached to belongs to that Manager.
-struct RenewalWork: ScheduledWorkSource {
-    weak let manager: Manager?
-
-    func takeDueWork(now: Date) -> [@Sendable () async -> Void] {
-        manager?.takeRenewalWork(now: now) ?? []
-    }
-
-    func nextDueDate() -> Date? {
-        manager?.nextRenewalDate()
+        broadcast.publish(event)
     }
 }
 
@@ -200,23 +170,17 @@ struct RenewalWork: ScheduledWorkSource {
 /// renewal need (not the parsed certificate), since there may be 100,000 of them; the warm
 /// path's fields come first, sharing a cache line with the object header.
 final class ServedCertificate: Sendable {
-    /// The certificate with its current staple (or none).
+    /// The certificate, its key and its staple source.
     let key: CertifiedKey
-    /// Until when ``key`` may be served as it is: the earlier of the staple's end and the
-    /// certificate's (seconds since the reference date). The warm path's one comparison.
-    let servableUntil: Double
-    /// When the staple in ``key`` stops being valid; infinity when it holds none.
-    let stapleUntil: Double
-    /// The certificate's notAfter.
+    /// The certificate's notAfter (seconds since the reference date): the warm path's one comparison.
     let notAfter: Double
+    /// The certificate's handle in the stapler, when it is registered there.
     let stapleID: StapleID?
     /// The private key, reused by a renewal that needs no new key.
     let certificateKey: CertificateKey
 
-    init(key: CertifiedKey, stapleUntil: Double, notAfter: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
+    init(key: CertifiedKey, notAfter: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
         self.key = key
-        self.servableUntil = min(stapleUntil, notAfter)
-        self.stapleUntil = stapleUntil
         self.notAfter = notAfter
         self.stapleID = stapleID
         self.certificateKey = certificateKey

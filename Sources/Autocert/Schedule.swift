@@ -36,8 +36,6 @@ struct Schedule: Sendable {
     private(set) var plans: [String: Plan] = [:]
     private var heap = MinHeap<Item>()
     private var generation: UInt64 = 0
-    /// Which name each stapled certificate is served for (stapler events name certificates).
-    var names: [StapleID: String] = [:]
     /// New names whose issuance failed: failures in a row, and when the next attempt may run.
     var failures: [String: (streak: Int, until: Date)] = [:]
     /// When the next revocation sweep is due (set at the scheduler's first look).

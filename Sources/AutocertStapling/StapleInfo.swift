@@ -40,6 +40,9 @@ public struct StapleInfo: Sendable, Hashable {
     /// The revocation time and reason, when the responder said revoked.
     public var revocationTime: Date?
     public var revocationReason: OCSPRevocationReason?
+    /// The certificate (the leaf given to `add`), DER: which certificate this is, for a layer
+    /// that reacts to events (a revoked certificate's names are in it).
+    public var certificateDER: [UInt8]
 }
 
 /// One certificate's state inside the manager (not public: read through ``StapleInfo``).
@@ -122,7 +125,7 @@ struct StapleEntry {
         StapleInfo(
             condition: condition, responderURL: responderURL, thisUpdate: thisUpdate, servedUntil: servedUntil,
             nextAttempt: nextAttempt, failureStreak: Int(failureStreak), lastFailure: lastFailure,
-            revocationTime: revocation?.value.time, revocationReason: revocation?.value.reason)
+            revocationTime: revocation?.value.time, revocationReason: revocation?.value.reason, certificateDER: leafDER)
     }
 }
 

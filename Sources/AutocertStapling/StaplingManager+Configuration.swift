@@ -18,7 +18,7 @@ extension StaplingManager {
         /// How far thisUpdate/nextUpdate may be off when a persisted staple is re-verified at
         /// start (RFC 6960 §4.2.2.1 times against our clock). Default 5 minutes.
         public var clockSkew: Duration
-        /// Events kept for a slow reader; older ones are dropped first. Default 1,024.
+        /// Events each subscriber may leave unread; older ones are dropped first. Default 1,024.
         public var eventBufferSize: Int
         /// How often the aggregate gauges are refreshed. Default 60 s.
         public var metricsInterval: Duration

@@ -1,43 +1,17 @@
-import Synchronization
-
 extension StaplingManager {
-    /// The extra event streams made by ``makeEventStream(bufferingNewest:)``.
-    final class Subscribers: Sendable {
-        private let streams = Mutex<(next: UInt64, continuations: [UInt64: AsyncStream<StaplingEvent>.Continuation])>((0, [:]))
-
-        func add(_ continuation: AsyncStream<StaplingEvent>.Continuation) {
-            let token = streams.withLock { state -> UInt64 in
-                state.next += 1
-                state.continuations[state.next] = continuation
-                return state.next
-            }
-            continuation.onTermination = { [weak self] _ in
-                self?.streams.withLock { _ = $0.continuations.removeValue(forKey: token) }
-            }
-        }
-
-        func yield(_ event: StaplingEvent) {
-            for continuation in streams.withLock({ Array($0.continuations.values) }) { continuation.yield(event) }
-        }
-
-        func finish() {
-            for continuation in streams.withLock({ Array($0.continuations.values) }) { continuation.finish() }
-        }
-    }
-
-    /// A new stream of every event from now on, for one more reader (``events`` serves one).
+    /// A new stream of every event from now on (see ``StaplingEvent``), for one reader.
     ///
-    /// The autocert layer reads its own stream to replace revoked certificates while the
-    /// application reads ``events``. Each stream keeps at most `bufferingNewest` unread
-    /// events (the oldest are dropped first) and finishes when ``run()`` returns.
-    public func makeEventStream(bufferingNewest: Int = 1024) -> AsyncStream<StaplingEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: StaplingEvent.self, bufferingPolicy: .bufferingNewest(max(1, bufferingNewest)))
-        subscribers.add(continuation)
-        return stream
+    /// Call it once per reader, before starting what you want to hear about: each call makes
+    /// a stream of its own, and every stream sees every event (the autocert layer reads one to
+    /// replace revoked certificates while the application reads another). A stream keeps at
+    /// most `bufferingNewest` unread events (default ``Configuration/eventBufferSize``),
+    /// dropping the oldest first, and finishes when ``run()`` returns (at once if it has
+    /// returned already).
+    public func subscribe(bufferingNewest: Int? = nil) -> AsyncStream<StaplingEvent> {
+        broadcast.subscribe(bufferingNewest: bufferingNewest ?? configuration.eventBufferSize)
     }
 
     func emit(_ event: StaplingEvent) {
-        eventContinuation.yield(event)
-        subscribers.yield(event)
+        broadcast.publish(event)
     }
 }

@@ -112,7 +112,6 @@ extension StaplingManager {
             core.schedule(id, at: refresh, kind: .fetch)
             return revoked && !wasRevoked
         }) else { return }
-        observers.notify(id)
         if firstRevocation, let time = answer.revocationTime {
             metrics.revoked()
             log.error("the certificate is REVOKED according to its OCSP responder; replace it", metadata: [

@@ -8,10 +8,9 @@ extension StaplingManager {
     /// One loop for all certificates: a min-heap of (due time, certificate) drives it; it
     /// sleeps until the earliest item or until woken (a certificate added, a fetch done).
     /// Fetches run as child tasks, at most ``Configuration/maximumConcurrentFetches`` at
-    /// once; on shutdown the loop stops taking work and cancels the fetches in flight.
-    /// Attached ``ScheduledWorkSource``s (the autocert Manager's renewals) run on the same
-    /// loop, as child tasks too.
-    /// The ``events`` stream finishes when this returns.
+    /// once; on shutdown the loop stops taking work and cancels the fetches in flight. The
+    /// loop is this manager's own: no other layer's work runs on it.
+    /// Every event stream (``subscribe(bufferingNewest:)``) finishes when this returns.
     public func run() async throws {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
@@ -27,12 +26,7 @@ extension StaplingManager {
                         }
                     }
                     sweepIfDue(now: now)
-                    let sources = workSources.all
-                    var wakeDate = nextWakeDate()
-                    for source in sources {
-                        for job in source.takeDueWork(now: now) { group.addTask { await job() } }
-                        if let due = source.nextDueDate() { wakeDate = min(wakeDate, due) }
-                    }
+                    let wakeDate = nextWakeDate()
                     core.withLock { $0.loopWaiting = true }
                     await wake.wait(until: wakeDate, on: clock)
                     core.withLock { $0.loopWaiting = false }
@@ -43,8 +37,7 @@ extension StaplingManager {
             stopping.set()
             self.wake.signal()
         }
-        eventContinuation.finish()
-        subscribers.finish()
+        broadcast.finish()
     }
 
     /// Pops every due item the fetch limit allows; stale items (replaced plans) are dropped.
@@ -128,7 +121,6 @@ extension StaplingManager {
             return true
         }
         guard changed else { return }
-        observers.notify(id)
         logger.warning("the staple expired without a verified replacement; serving no staple", metadata: ["staple.id": "\(id)"])
         emit(.expired(id, at: at))
     }

@@ -11,11 +11,13 @@ import X509
 /// Keeps a fresh, verified OCSP response for each certificate it is given, ready to staple.
 ///
 /// Give it certificates with ``add(_:responderURL:)``; read the current staple on the
-/// handshake path with ``staple(for:)`` (a locked dictionary read: no I/O, no suspension);
-/// run it as a swift-service-lifecycle `Service` (``run()``), which fetches at once,
-/// refreshes at about the middle of each response's validity window, retries with backoff,
-/// persists staples through a ``BlobStorage`` and reports through logs, metrics,
-/// ``events`` and ``health()``. It knows nothing of ACME or TLS. See docs/stapling-policy.md.
+/// handshake path with ``staple(for:)`` (a locked table read: no I/O, no suspension; the
+/// `AutocertStaplingTLS` glue makes it the TLS layer's staple source); run it as a
+/// swift-service-lifecycle `Service` (``run()``), which fetches at once, refreshes at about
+/// the middle of each response's validity window, retries with backoff, persists staples
+/// through a ``BlobStorage`` and reports through logs, metrics, events
+/// (``subscribe(bufferingNewest:)``) and ``health()``. It knows nothing of ACME or TLS.
+/// See docs/stapling-policy.md.
 public final class StaplingManager: Service, Sendable {
     public let configuration: Configuration
     let client: OCSPClient
@@ -26,14 +28,9 @@ public final class StaplingManager: Service, Sendable {
     /// The handshake path's map: only served staples, behind their own lock.
     let served = ServedStaples()
     let core = Mutex(Core())
-    package let wake = WakeSignal()
-    let eventContinuation: AsyncStream<StaplingEvent>.Continuation
-    let subscribers = Subscribers()
-    let observers = StapleObservers()
-    let workSources = WorkSources()
-
-    /// Events for the application (one reader); see ``StaplingEvent``. Ends when ``run()`` returns.
-    public let events: AsyncStream<StaplingEvent>
+    /// Wakes this manager's own scheduler loop (a certificate added, a fetch done, shutdown).
+    let wake = WakeSignal()
+    let broadcast = EventBroadcast<StaplingEvent>()
 
     /// - Parameters:
     ///   - client: the OCSP client (its transport, hash, verification policy).
@@ -55,8 +52,6 @@ public final class StaplingManager: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = StaplingMetrics(factory: metricsFactory ?? MetricsSystem.factory)
-        (events, eventContinuation) = AsyncStream.makeStream(
-            of: StaplingEvent.self, bufferingPolicy: .bufferingNewest(max(1, configuration.eventBufferSize)))
     }
 
     // MARK: The handshake path
@@ -70,6 +65,13 @@ public final class StaplingManager: Service, Sendable {
     public func staple(for id: StapleID) -> [UInt8]? {
         guard let staple = served.get(id) else { return nil }
         return clock.handshakeNow < staple.until ? staple.der : nil
+    }
+
+    /// The staple served now for `id` and the instant it stops being served (its nextUpdate,
+    /// clamped to the certificate's expiry), or nil; the same rules as ``staple(for:)``.
+    public func currentStaple(for id: StapleID) -> (der: [UInt8], until: Date)? {
+        guard let staple = served.get(id), clock.handshakeNow < staple.until else { return nil }
+        return (staple.der, staple.until)
     }
 
     // MARK: Registration
@@ -143,7 +145,6 @@ public final class StaplingManager: Service, Sendable {
                 core.schedule(id, at: now, kind: .fetch)
             }
         }
-        if restored != nil { observers.notify(id) }
         wake.signal()
         return id
     }
@@ -155,7 +156,6 @@ public final class StaplingManager: Service, Sendable {
             return core.entries.removeValue(forKey: id) != nil
         }
         guard existed else { return }
-        observers.notify(id)
         resumeWaiters(for: id)
         if let storage {
             do { try await storage.delete(id.storageName) } catch {

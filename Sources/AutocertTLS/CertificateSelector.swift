@@ -49,18 +49,21 @@ public struct StaticCertificateSelector: CertificateSelector {
     /// Adds `key` for `names` (host names or `*.` wildcards); the first key added is the
     /// default for clients that send no server name or an unknown one.
     public mutating func add(_ key: CertifiedKey, for names: [String]) {
-        for name in names { byName[Self.normalise(name)] = key }
+        for name in names {
+            if let name = ClientHello.normalisedServerName(name) { byName[name] = key }
+        }
         if fallback == nil { fallback = key }
     }
 
     /// Sets the tls-alpn-01 challenge certificate for `name` (RFC 8737 §3).
     public mutating func setChallenge(_ key: CertifiedKey?, for name: String) {
-        challenges[Self.normalise(name)] = key
+        guard let name = ClientHello.normalisedServerName(name) else { return }
+        challenges[name] = key
     }
 
     /// The key for `hello`, if any.
     public func select(_ hello: ClientHello) -> CertifiedKey? {
-        let name = hello.serverName.map(Self.normalise)
+        let name = hello.serverName  // normalised by the parser
         if hello.isACMEChallenge {
             return name.flatMap { challenges[$0] }
         }
@@ -80,11 +83,5 @@ public struct StaticCertificateSelector: CertificateSelector {
         let what = hello.isACMEChallenge ? "tls-alpn-01 challenge certificate" : "certificate"
         return eventLoop.makeFailedFuture(TLSBackendError(
             .noCertificate, "no \(what) for server name \(hello.serverName ?? "(none)"); add one for that name"))
-    }
-
-    private static func normalise(_ name: String) -> String {
-        var name = name.lowercased()
-        if name.hasSuffix(".") { name.removeLast() }
-        return name
     }
 }

@@ -1,24 +1,32 @@
 import Synchronization
 
-/// A certificate chain, its private key, and optionally an OCSP response to staple.
+/// A certificate chain, its private key, and where its OCSP staple comes from.
 ///
-/// Values are immutable; a refreshed staple or a renewed certificate is a new value. Each
-/// value has an identity that backends use to cache what they derive from it (a parsed
-/// chain, a library context), so hand out the same value for as long as it is current.
+/// Values are immutable, one per certificate: a refreshed staple changes nothing here (the
+/// ``stapleSource`` answers with it), a renewed certificate is a new value. Each value has an
+/// identity that backends key what they derive from it by (a parsed chain, a library
+/// context), so hand out the same value for as long as the certificate is in service; once
+/// the last copy of it is gone, backends free what they derived from it.
 public struct CertifiedKey: Sendable {
     /// The fields, behind one reference: a copy on the handshake path is one retain, not
     /// one per array, and the identity travels with the bytes it names.
     private final class Storage: Sendable {
         let certificateChain: [[UInt8]]
         let privateKey: [UInt8]
-        let ocspStaple: [UInt8]?
+        let stapleSource: (any StapleSource)?
         let identity: UInt64
+        /// Told when the value goes out of service (its last copy is released).
+        let retirement = Mutex<[RetirementHook]>([])
 
-        init(certificateChain: [[UInt8]], privateKey: [UInt8], ocspStaple: [UInt8]?, identity: UInt64) {
+        init(certificateChain: [[UInt8]], privateKey: [UInt8], stapleSource: (any StapleSource)?, identity: UInt64) {
             self.certificateChain = certificateChain
             self.privateKey = privateKey
-            self.ocspStaple = ocspStaple
+            self.stapleSource = stapleSource
             self.identity = identity
+        }
+
+        deinit {
+            for hook in retirement.withLock({ $0 }) where hook.owner != nil { hook.retire(identity) }
         }
     }
 
@@ -28,31 +36,32 @@ public struct CertifiedKey: Sendable {
     public var certificateChain: [[UInt8]] { storage.certificateChain }
     /// The leaf's private key, DER: PKCS#8, SEC 1 (EC) or PKCS#1 (RSA), unencrypted.
     public var privateKey: [UInt8] { storage.privateKey }
-    /// A DER OCSPResponse for the leaf (RFC 6960 §4.2.1), sent to clients that ask for it
-    /// (RFC 6066 §8). The caller is responsible for it being verified and current.
-    public var ocspStaple: [UInt8]? { storage.ocspStaple }
+    /// Where the backends get the leaf's OCSP staple (RFC 6066 §8); nil staples nothing.
+    public var stapleSource: (any StapleSource)? { storage.stapleSource }
+    /// The staple a handshake that asks for one would get now (``StapleSource/currentStaple()``).
+    public var ocspStaple: [UInt8]? { storage.stapleSource?.currentStaple() }
     /// A process-unique identity for caches keyed by this value.
     package var identity: UInt64 { storage.identity }
 
     private static let counter = Atomic<UInt64>(0)
 
-    public init(certificateChain: [[UInt8]], privateKey: [UInt8], ocspStaple: [UInt8]? = nil) throws {
+    /// - Throws: ``TLSBackendError/Code/invalidCertifiedKey`` for an empty chain or key.
+    public init(certificateChain: [[UInt8]], privateKey: [UInt8], stapleSource: (any StapleSource)? = nil) throws(TLSBackendError) {
         guard let leaf = certificateChain.first, !leaf.isEmpty else {
             throw TLSBackendError(.invalidCertifiedKey, "the certificate chain is empty; pass the leaf certificate first")
         }
         guard !privateKey.isEmpty else {
             throw TLSBackendError(.invalidCertifiedKey, "the private key is empty")
         }
-        if let ocspStaple, ocspStaple.isEmpty {
-            throw TLSBackendError(.invalidCertifiedKey, "the OCSP staple is empty; pass nil for no staple")
-        }
-        storage = Storage(certificateChain: certificateChain, privateKey: privateKey, ocspStaple: ocspStaple,
+        storage = Storage(certificateChain: certificateChain, privateKey: privateKey, stapleSource: stapleSource,
                           identity: Self.counter.wrappingAdd(1, ordering: .relaxed).newValue)
     }
 
     /// Reads a PEM chain (leaf first) and a PEM private key (`PRIVATE KEY`, `EC PRIVATE KEY`
-    /// or `RSA PRIVATE KEY`), with an optional DER staple.
-    public init(chainPEM: String, privateKeyPEM: String, ocspStaple: [UInt8]? = nil) throws {
+    /// or `RSA PRIVATE KEY`).
+    ///
+    /// - Throws: ``TLSBackendError/Code/invalidCertifiedKey`` when either holds no usable block.
+    public init(chainPEM: String, privateKeyPEM: String, stapleSource: (any StapleSource)? = nil) throws(TLSBackendError) {
         let chain = try PEM.blocks(in: chainPEM).filter { $0.label == "CERTIFICATE" }.map(\.der)
         guard !chain.isEmpty else {
             throw TLSBackendError(.invalidCertifiedKey, "no CERTIFICATE block in the chain PEM")
@@ -61,11 +70,38 @@ public struct CertifiedKey: Sendable {
         guard let key = keys.first, !key.label.contains("ENCRYPTED") else {
             throw TLSBackendError(.invalidCertifiedKey, "no unencrypted PRIVATE KEY block in the key PEM")
         }
-        try self.init(certificateChain: chain, privateKey: key.der, ocspStaple: ocspStaple)
+        try self.init(certificateChain: chain, privateKey: key.der, stapleSource: stapleSource)
     }
 
-    /// The same certificate and key with another staple (a new identity).
-    public func replacingStaple(_ staple: [UInt8]?) throws -> CertifiedKey {
-        try CertifiedKey(certificateChain: certificateChain, privateKey: privateKey, ocspStaple: staple)
+    /// The same chain and key with `source` as the staple source: a new value, with an
+    /// identity of its own (backends prepare it once, like any other certificate).
+    public func withStapleSource(_ source: (any StapleSource)?) -> CertifiedKey {
+        CertifiedKey(storage: Storage(certificateChain: certificateChain, privateKey: privateKey, stapleSource: source,
+                                      identity: Self.counter.wrappingAdd(1, ordering: .relaxed).newValue))
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
+    }
+
+    /// Calls `retire` with ``identity`` once this value goes out of service (its last copy is
+    /// released), so that `owner` can free what it derived from it. One hook per owner:
+    /// registering again for the same owner changes nothing.
+    package func onRetirement(owner: AnyObject & Sendable, _ retire: @escaping @Sendable (UInt64) -> Void) {
+        storage.retirement.withLock { hooks in
+            hooks.removeAll { $0.owner == nil }
+            if !hooks.contains(where: { $0.owner === owner }) { hooks.append(RetirementHook(owner: owner, retire: retire)) }
+        }
+    }
+}
+
+/// Who to tell when a ``CertifiedKey`` goes out of service; the owner is held weakly.
+private final class RetirementHook: Sendable {
+    weak let owner: (AnyObject & Sendable)?
+    let retire: @Sendable (UInt64) -> Void
+
+    init(owner: AnyObject & Sendable, retire: @escaping @Sendable (UInt64) -> Void) {
+        self.owner = owner
+        self.retire = retire
     }
 }

@@ -1,6 +1,7 @@
 /// The facts of a ClientHello that certificate selection needs (RFC 8446 §4.1.2).
 public struct ClientHello: Sendable, Hashable {
-    /// The host name from server_name (RFC 6066 §3), lower-cased, without a trailing dot.
+    /// The host name from server_name (RFC 6066 §3), as ``normalisedServerName(_:)`` makes it
+    /// (the parser and the initializer normalise it; selectors compare it as it is).
     public var serverName: String?
     /// The ALPN protocols offered, in the client's order (RFC 7301 §3.1).
     public var applicationProtocols: [String]
@@ -18,11 +19,22 @@ public struct ClientHello: Sendable, Hashable {
         requestsOCSPStaple: Bool = false,
         supportedVersions: [UInt16] = [0x0303]
     ) {
-        self.serverName = serverName
+        self.serverName = serverName.flatMap(Self.normalisedServerName)
         self.applicationProtocols = applicationProtocols
         self.signatureAlgorithms = signatureAlgorithms
         self.requestsOCSPStaple = requestsOCSPStaple
         self.supportedVersions = supportedVersions
+    }
+
+    /// A server name as every layer compares it (the ClientHello parser, the selectors, the
+    /// host policy): lower case, without the one trailing dot of a fully qualified name.
+    /// Nil for an empty name or one ending in more than one dot (RFC 6066 §3 sends a host
+    /// name without a trailing dot; an empty label is no host name, RFC 1034 §3.1).
+    public static func normalisedServerName(_ name: some StringProtocol) -> String? {
+        var name = name.lowercased()
+        if name.hasSuffix(".") { name.removeLast() }
+        guard !name.isEmpty, !name.hasSuffix(".") else { return nil }
+        return name
     }
 
     /// The ALPN protocol of a tls-alpn-01 validation (RFC 8737 §6.2).
@@ -48,6 +60,9 @@ public struct ClientHello: Sendable, Hashable {
 
 /// Chooses the ALPN protocol the server answers (RFC 7301 §3.2): `acme-tls/1` when the client
 /// offers it (RFC 8737 §3), else the server's most preferred protocol the client offered.
+///
+/// The one ALPN decision: the handler makes it from the parsed ClientHello before the
+/// library starts, and each backend only applies the answer.
 package enum ALPNPolicy {
     package static func select(offered: [String], serverPreference: [String]) -> String? {
         if offered.contains(ClientHello.acmeTLSProtocol) { return ClientHello.acmeTLSProtocol }

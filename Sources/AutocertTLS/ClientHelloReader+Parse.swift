@@ -28,8 +28,9 @@ extension ClientHelloReader {
                     guard let nameType = list.uint8(), let name = list.vector(lengthBytes: 2)?.bytes else { return invalid("bad server_name entry") }
                     if nameType == 0, hello.serverName == nil {
                         guard name.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return invalid("server_name is not an ASCII host name") }
-                        var host = String(decoding: name, as: UTF8.self).lowercased()
-                        if host.hasSuffix(".") { host.removeLast() }
+                        guard let host = ClientHello.normalisedServerName(String(decoding: name, as: UTF8.self)) else {
+                            return invalid("server_name is empty or ends in more than one dot")
+                        }
                         hello.serverName = host
                     }
                 }

@@ -6,7 +6,7 @@ package enum PEM {
     }
 
     /// Every `-----BEGIN X-----` … `-----END X-----` block in `text`, in order.
-    package static func blocks(in text: String) throws -> [Block] {
+    package static func blocks(in text: String) throws(TLSBackendError) -> [Block] {
         var blocks: [Block] = []
         var label: String?
         var body = ""

@@ -4,9 +4,12 @@ import NIOCore
 /// A TLS library that terminates server-side TLS for certificates chosen per connection.
 ///
 /// A backend knows nothing of ACME or OCSP: it is handed a ``CertificateSelector`` and
-/// sends whatever ``CertifiedKey`` the selector picks, with its OCSP staple when the client
-/// asked for one (RFC 6066 §8 status_request, RFC 8446 §4.4.2.1), and answers ALPN
-/// (RFC 7301), including `acme-tls/1` (RFC 8737 §3).
+/// sends whatever ``CertifiedKey`` the selector picks; when the client asked for a staple
+/// (RFC 6066 §8 status_request, RFC 8446 §4.4.2.1) it asks that key's ``StapleSource``
+/// during the handshake and sends what it answers. It answers ALPN (RFC 7301) as
+/// ``ALPNPolicy`` decides, including `acme-tls/1` (RFC 8737 §3). What it derives from a key
+/// (a library context) is kept per certificate (``TLSServerConfiguration/certificateCacheCapacity``),
+/// never per staple.
 ///
 /// Selection may be asynchronous: the handler reads the ClientHello first, awaits the
 /// selector without blocking the event loop, and only then starts the library's handshake.
@@ -38,8 +41,13 @@ public struct TLSServerConfiguration: Sendable {
     /// The largest ClientHello accepted, in bytes; larger ones end the connection.
     public var maximumClientHelloSize: Int
 
-    /// Whether to send staples at all. Off, no backend sends one even when the key has one.
+    /// Whether to send staples at all. Off, no backend asks a key's ``StapleSource``.
     public var staplingEnabled: Bool
+
+    /// The most certificates whose library context (an SSL_CTX, a prepared GnuTLS key) is
+    /// kept; beyond it the least recently used is dropped and prepared again when next
+    /// needed. Each costs some tens of KiB.
+    public var certificateCacheCapacity: Int
 
     /// The lowest version accepted. Only TLS 1.2 and TLS 1.3 exist here.
     public var minimumVersion: TLSVersion
@@ -49,12 +57,14 @@ public struct TLSServerConfiguration: Sendable {
         handshakeTimeout: TimeAmount = .seconds(10),
         maximumClientHelloSize: Int = 16 * 1024,
         staplingEnabled: Bool = true,
+        certificateCacheCapacity: Int = 1024,
         minimumVersion: TLSVersion = .tls12
     ) {
         self.applicationProtocols = applicationProtocols
         self.handshakeTimeout = handshakeTimeout
         self.maximumClientHelloSize = maximumClientHelloSize
         self.staplingEnabled = staplingEnabled
+        self.certificateCacheCapacity = certificateCacheCapacity
         self.minimumVersion = minimumVersion
     }
 }

@@ -35,9 +35,10 @@ import Testing
         let subjects = try [first, second].map { try OCSPSubject(pem: String(contentsOfFile: $0.chainPath, encoding: .utf8)) }
         let firstID = await manager.add(subjects[0])
         let secondID = await manager.add(subjects[1])
+        let events = manager.subscribe()
         let runner = Task { try await manager.run() }
         let revocations = Task { () -> StapleID? in
-            for await event in manager.events { if case .revoked(let id, _, _) = event { return id } }
+            for await event in events { if case .revoked(let id, _, _) = event { return id } }
             return nil
         }
         do {

@@ -16,7 +16,7 @@ import Testing
         logger.logLevel = .critical
         let group = ServiceGroup(configuration: .init(services: [harness.manager], logger: logger))
         // Subscribe before the group runs: the fetch may finish as soon as run() starts.
-        let extra = harness.manager.makeEventStream()
+        let extra = harness.manager.subscribe()
         let running = Task { try await group.run() }
         let drained = Task { () -> Int in
             var count = 0

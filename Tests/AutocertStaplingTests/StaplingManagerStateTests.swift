@@ -199,7 +199,7 @@ import X509
         let fixture = try StaplingManagerScheduleTests.Fixture()
         let revokedAt = try GeneralizedTime(fixture.clock.now.addingTimeInterval(-600))
         let harness = Harness(clock: fixture.clock, transport: fixture.responder(status: .revoked(time: revokedAt, reason: nil)))
-        let owner = harness.manager.makeEventStream()
+        let owner = harness.manager.subscribe()
         let id = await harness.manager.add(fixture.subject)
         harness.start()
         let ownerSaw = Task { () -> StapleID? in

@@ -41,10 +41,11 @@ struct CAFaultEndToEndTests {
             channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group))
 
             let failures = Locked<[(error: AutocertError, streak: Int, next: Date, at: Date)]>([])
+            let events = manager.subscribe()
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await manager.run() }
                 tasks.addTask {
-                    for await event in manager.events {
+                    for await event in events {
                         if case .failed(let failed, let error, let streak, let next) = event, failed == name {
                             failures.withLock { $0.append((error, streak, next, Date())) }
                         }

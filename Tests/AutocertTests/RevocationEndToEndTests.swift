@@ -40,10 +40,11 @@ struct RevocationEndToEndTests {
             channels.append(try await manager.bindHTTP01Listener(port: ca.pebble.httpPort, on: group))
 
             let revokedEvents = Locked<[String]>([])
+            let events = manager.subscribe()
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await manager.run() }
                 tasks.addTask {
-                    for await event in manager.events {
+                    for await event in events {
                         if case .revoked(let revoked, let reason) = event { revokedEvents.withLock { $0.append("\(revoked) \(String(describing: reason))") } }
                     }
                 }

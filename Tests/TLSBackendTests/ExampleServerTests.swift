@@ -27,7 +27,7 @@ struct ExampleServerTests {
         let port = try FreePort.allocate()
         let server = try TestProcess(try Self.executable(), [
             "--backend", backend.rawValue, "--host", "127.0.0.1", "--https-port", "\(port)", "--threads", "1",
-            "--cert", alpha.certificatePath, "--key", alpha.keyPath, "--staple", alpha.staplePath!,
+            "--cert", alpha.chainPath, "--key", alpha.keyPath, "--staple", alpha.staplePath!,
             "--cert", beta.certificatePath, "--key", beta.keyPath,
         ])
         do {
@@ -44,5 +44,23 @@ struct ExampleServerTests {
         }
         await server.stop()
         #expect(server.outputText.contains("listening"), "\(server.outputText)")
+    }
+
+    @Test("a --staple that does not verify for its certificate is refused before serving")
+    func unverifiableStapleIsRefused() async throws {
+        let pki = try await TLSTestPKI.create()
+        defer { pki.directory.remove() }
+        let alpha = try await pki.issue("alpha.test", staple: true)
+        let beta = try await pki.issue("beta.test", staple: true)
+        for (chain, staple, expected) in [
+            (beta.chainPath, alpha.staplePath!, "does not verify"),  // another certificate's staple
+            (alpha.certificatePath, alpha.staplePath!, "holds no issuer"),  // no issuer to verify with
+        ] {
+            let (status, output) = try await TestProcess.run(try Self.executable(), [
+                "--https-port", "\(try FreePort.allocate())", "--cert", chain, "--key", chain == beta.chainPath ? beta.keyPath : alpha.keyPath,
+                "--staple", staple,
+            ])
+            #expect(status != 0 && output.contains(expected) && !output.contains("listening"), "\(output)")
+        }
     }
 }

@@ -12,10 +12,10 @@ struct SelectorTests {
     @Test func certifiedKeyRejectsWhatNoBackendCouldLoad() throws {
         #expect(throws: TLSBackendError.self) { try CertifiedKey(certificateChain: [], privateKey: [1]) }
         #expect(throws: TLSBackendError.self) { try CertifiedKey(certificateChain: [[1]], privateKey: []) }
-        #expect(throws: TLSBackendError.self) { try CertifiedKey(certificateChain: [[1]], privateKey: [1], ocspStaple: []) }
+        #expect(throws: TLSBackendError.self) { try StaticStaple([]) }
         #expect(throws: TLSBackendError.self) { try CertifiedKey(chainPEM: "no pem here", privateKeyPEM: "") }
         let a = try CertifiedKey(certificateChain: [[1]], privateKey: [2])
-        let b = try a.replacingStaple([3])
+        let b = a.withStapleSource(try StaticStaple([3]))
         #expect(a.identity != b.identity && b.ocspStaple == [3])
     }
 

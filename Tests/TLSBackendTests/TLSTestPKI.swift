@@ -11,6 +11,8 @@ struct TLSTestPKI: Sendable {
     struct Leaf: Sendable {
         let name: String
         let certificatePath: String
+        /// The leaf, then the CA: what a server is given when its staple must be verifiable.
+        let chainPath: String
         let keyPath: String
         let staplePath: String?
         let key: CertifiedKey
@@ -42,8 +44,11 @@ struct TLSTestPKI: Sendable {
         let stapleBytes = try staplePath.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
         let certifiedKey = try CertifiedKey(
             chainPEM: try String(contentsOfFile: certificate, encoding: .utf8),
-            privateKeyPEM: try String(contentsOfFile: key, encoding: .utf8), ocspStaple: stapleBytes)
-        return Leaf(name: name, certificatePath: certificate, keyPath: key, staplePath: staplePath, key: certifiedKey)
+            privateKeyPEM: try String(contentsOfFile: key, encoding: .utf8), stapleSource: try stapleBytes.map { try StaticStaple($0) })
+        let chain = directory.file("\(name).chain.pem")
+        try (try String(contentsOfFile: certificate, encoding: .utf8) + String(contentsOfFile: caPath, encoding: .utf8))
+            .write(toFile: chain, atomically: true, encoding: .utf8)
+        return Leaf(name: name, certificatePath: certificate, chainPath: chain, keyPath: key, staplePath: staplePath, key: certifiedKey)
     }
 
     /// A self-signed tls-alpn-01 certificate for `name`, with the critical acmeIdentifier
@@ -58,7 +63,26 @@ struct TLSTestPKI: Sendable {
         let certifiedKey = try CertifiedKey(
             chainPEM: try String(contentsOfFile: certificate, encoding: .utf8),
             privateKeyPEM: try String(contentsOfFile: key, encoding: .utf8))
-        return Leaf(name: name, certificatePath: certificate, keyPath: key, staplePath: nil, key: certifiedKey)
+        return Leaf(name: name, certificatePath: certificate, chainPath: certificate, keyPath: key, staplePath: nil, key: certifiedKey)
+    }
+
+    /// Another real, good response for `leaf` (already given a staple by ``issue(_:staple:)``),
+    /// valid for `days`: a staple a refresh would bring, whose nextUpdate tells it apart.
+    func refreshedStaple(for leaf: Leaf, days: Int) async throws -> (der: [UInt8], nextUpdate: String) {
+        let request = directory.file("\(leaf.name).req.der"), response = directory.file("\(leaf.name).\(days).ocsp.der")
+        try await openssl(["ocsp", "-index", directory.file("index.txt"), "-rsigner", caPath, "-rkey", directory.file("ca.key"),
+                           "-CA", caPath, "-reqin", request, "-respout", response, "-ndays", "\(days)"])
+        let (_, text) = try await openssl(["ocsp", "-respin", response, "-resp_text", "-noverify"])
+        return (Array(try Data(contentsOf: URL(fileURLWithPath: response))), try Self.nextUpdate(in: text))
+    }
+
+    /// The "Next Update" of the OCSP response printed in `text` (by `openssl ocsp -resp_text`
+    /// or `openssl s_client -status`).
+    static func nextUpdate(in text: String) throws -> String {
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("Next Update:") }) else {
+            throw TestSupportError("no Next Update in: \(text)")
+        }
+        return line.trimmingCharacters(in: .whitespaces)
     }
 
     /// A real, signed OCSP response (status good) from `openssl ocsp` run offline.

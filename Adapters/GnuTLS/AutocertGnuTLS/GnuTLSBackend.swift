@@ -3,9 +3,10 @@ internal import CAutocertGnuTLS
 import Logging
 import NIOCore
 
-/// The GnuTLS (3.7) ``TLSBackend``: TLS 1.2 and 1.3 over push/pull functions, the chain and
-/// staple handed over per connection by `gnutls_certificate_set_retrieve_function3`, which
-/// GnuTLS sends only to clients that asked (RFC 6066 §8, RFC 8446 §4.4.2.1).
+/// The GnuTLS (3.7) ``TLSBackend``: TLS 1.2 and 1.3 over push/pull functions, the chain (imported
+/// once per certificate, kept by least-recent use) and the staple handed over per connection by
+/// `gnutls_certificate_set_retrieve_function3`; the certificate's ``StapleSource`` is asked
+/// only for clients that asked for a staple (RFC 6066 §8, RFC 8446 §4.4.2.1).
 public struct GnuTLSBackend: TLSBackend {
     public let configuration: TLSServerConfiguration
     private let shared: GnuTLSShared
@@ -21,13 +22,17 @@ public struct GnuTLSBackend: TLSBackend {
 
     public var supportsStapling: Bool { true }
 
+    /// How many certificates this backend has imported, and how many it keeps now (for tests).
+    package var contextStatistics: (prepared: Int, kept: Int) { (shared.keys.preparations, shared.keys.count) }
+
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let shared = self.shared
         return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
         ) { key, hello, applicationProtocol in
-            let prepared = try shared.keys.prepared(for: key)
-            return try GnuTLSSession(shared: shared, key: prepared, hello: hello, applicationProtocol: applicationProtocol)
+            let prepared = try shared.keys.context(for: key) { try GnuTLSPreparedKey($0) }
+            let source = shared.staplingEnabled && hello.requestsOCSPStaple ? key.stapleSource : nil
+            return try GnuTLSSession(shared: shared, key: prepared, stapleSource: source, applicationProtocol: applicationProtocol)
         }
     }
 }
@@ -37,7 +42,7 @@ public struct GnuTLSBackend: TLSBackend {
 final class GnuTLSShared: @unchecked Sendable {
     let credentials: gnutls_certificate_credentials_t
     let priority: gnutls_priority_t
-    let keys: GnuTLSKeyCache
+    let keys: CertificateContextCache<GnuTLSPreparedKey>
     let staplingEnabled: Bool
 
     init(configuration: TLSServerConfiguration) throws {
@@ -52,7 +57,7 @@ final class GnuTLSShared: @unchecked Sendable {
             throw GnuTLSError.error(result, .libraryFailure, "setting the GnuTLS priority string")
         }
         self.priority = priority
-        self.keys = GnuTLSKeyCache()
+        self.keys = CertificateContextCache(capacity: configuration.certificateCacheCapacity)
         self.staplingEnabled = configuration.staplingEnabled
         gnutls_certificate_set_retrieve_function3(self.credentials, gnuTLSRetrieveCertificate)
     }

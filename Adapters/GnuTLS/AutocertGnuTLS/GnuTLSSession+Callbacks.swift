@@ -40,8 +40,9 @@ func gnuTLSPullTimeout(_ pointer: gnutls_transport_ptr_t?, _ milliseconds: UInt3
     return (session.input?.readableBytes ?? 0) > 0 ? 1 : 0
 }
 
-/// Certificate retrieve function (gnutls_certificate_set_retrieve_function3): the chain, key and
-/// staple chosen for this connection; GnuTLS sends the staple only if the client asked.
+/// Certificate retrieve function (gnutls_certificate_set_retrieve_function3): the chain and key
+/// chosen for this connection, and the current answer of its ``StapleSource`` when the client
+/// asked for a staple (the session has a source only then); GnuTLS sends it only if asked.
 func gnuTLSRetrieveCertificate(
     _ session: gnutls_session_t?, _ info: UnsafePointer<gnutls_cert_retr_st>?,
     _ certificates: UnsafeMutablePointer<UnsafeMutablePointer<gnutls_pcert_st>?>?, _ certificateCount: UnsafeMutablePointer<UInt32>?,
@@ -54,8 +55,10 @@ func gnuTLSRetrieveCertificate(
     certificates?.pointee = key.certificates
     certificateCount?.pointee = UInt32(key.certificateCount)
     privateKey?.pointee = key.privateKey
-    if owner.sendStaple, let staple = key.ocsp {
-        ocsp?.pointee = staple
+    if let der = owner.stapleSource?.currentStaple(), !der.isEmpty {
+        let staple = key.staple(der)
+        owner.staple = staple
+        ocsp?.pointee = staple.data
         ocspCount?.pointee = 1
     } else {
         ocsp?.pointee = nil

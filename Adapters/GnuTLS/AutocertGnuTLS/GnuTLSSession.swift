@@ -8,8 +8,11 @@ import NIOCore
 final class GnuTLSSession: TLSServerEngine {
     let session: gnutls_session_t
     let key: GnuTLSPreparedKey
-    let sendStaple: Bool
-    private let requestedStatus: Bool
+    /// Asked in the retrieve function; nil when stapling is off, the key has no source or the
+    /// client did not ask for a staple.
+    let stapleSource: (any StapleSource)?
+    /// The staple handed to GnuTLS in this handshake, kept alive as long as the session.
+    var staple: GnuTLSStaple?
     private let shared: GnuTLSShared
     /// Ciphertext received and not yet pulled: the received buffer itself when nothing was
     /// pending (no copy), nil when empty.
@@ -17,15 +20,14 @@ final class GnuTLSSession: TLSServerEngine {
     /// Ciphertext pushed and not yet taken; nil when empty.
     var output: ByteBuffer?
 
-    init(shared: GnuTLSShared, key: GnuTLSPreparedKey, hello: ClientHello, applicationProtocol: String?) throws {
+    init(shared: GnuTLSShared, key: GnuTLSPreparedKey, stapleSource: (any StapleSource)?, applicationProtocol: String?) throws {
         var session: gnutls_session_t?
         let flags = GNUTLS_SERVER.rawValue | GNUTLS_NONBLOCK.rawValue | GNUTLS_NO_TICKETS.rawValue
         try GnuTLSError.check(gnutls_init(&session, flags), .libraryFailure, "to create a session")
         self.session = session!
         self.key = key
         self.shared = shared
-        self.sendStaple = shared.staplingEnabled && key.ocsp != nil
-        self.requestedStatus = hello.requestsOCSPStaple
+        self.stapleSource = stapleSource
         try configure(applicationProtocol)
     }
 
@@ -133,6 +135,7 @@ final class GnuTLSSession: TLSServerEngine {
         }
     }
 
-    /// Whether the staple went out: GnuTLS sends it exactly when the client asked (RFC 6066 §8).
-    var stapled: Bool { sendStaple && requestedStatus }
+    /// Whether the staple went out: one was handed over, which happens only when the client
+    /// asked, and GnuTLS sends it exactly then (RFC 6066 §8).
+    var stapled: Bool { staple != nil }
 }

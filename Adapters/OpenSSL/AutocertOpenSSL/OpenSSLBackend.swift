@@ -3,15 +3,17 @@ internal import CAutocertOpenSSL
 import Logging
 import NIOCore
 
-/// The OpenSSL (libssl 3) ``TLSBackend``: TLS 1.2 and 1.3 over memory BIOs, the certificate
-/// chosen per connection, the staple sent only to clients that ask (RFC 6066 §8).
+/// The OpenSSL (libssl 3) ``TLSBackend``: TLS 1.2 and 1.3 over a BIO on the connection's own
+/// buffers, one SSL_CTX per certificate (kept by least-recent use), the staple asked of the
+/// certificate's ``StapleSource`` only for clients that ask (RFC 6066 §8).
 public struct OpenSSLBackend: TLSBackend {
     public let configuration: TLSServerConfiguration
-    private let contexts: OpenSSLContextCache
+    /// The SSL_CTX of each certificate in use.
+    private let contexts: CertificateContextCache<OpenSSLContext>
 
     public init(configuration: TLSServerConfiguration = TLSServerConfiguration()) {
         self.configuration = configuration
-        self.contexts = OpenSSLContextCache(configuration: configuration)
+        self.contexts = CertificateContextCache(capacity: configuration.certificateCacheCapacity)
     }
 
     public var name: String { "openssl" }
@@ -20,13 +22,17 @@ public struct OpenSSLBackend: TLSBackend {
 
     public var supportsStapling: Bool { true }
 
+    /// How many SSL_CTXs this backend has made, and how many it keeps now (for tests).
+    package var contextStatistics: (prepared: Int, kept: Int) { (contexts.preparations, contexts.count) }
+
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let contexts = self.contexts
+        let configuration = self.configuration
         return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
-        ) { key, hello, _ in
-            let context = try contexts.context(for: key)
-            return try OpenSSLConnection(context: context, stapling: hello.requestsOCSPStaple)
+        ) { key, _, applicationProtocol in
+            let context = try contexts.context(for: key) { try OpenSSLContext(key: $0, configuration: configuration) }
+            return try OpenSSLConnection(context: context, applicationProtocol: applicationProtocol)
         }
     }
 }

@@ -35,7 +35,8 @@ enum OpenSSLBufferBIO {
 
     private static let method = Method()
 
-    fileprivate static func connection(_ bio: OpaquePointer?) -> OpenSSLConnection? {
+    /// The connection a BIO of this kind belongs to.
+    static func connection(_ bio: OpaquePointer?) -> OpenSSLConnection? {
         guard let bio, let data = BIO_get_data(bio) else { return nil }
         return Unmanaged<OpenSSLConnection>.fromOpaque(data).takeUnretainedValue()
     }

@@ -7,15 +7,18 @@ import NIOCore
 final class OpenSSLConnection: TLSServerEngine {
     private var ssl: OpaquePointer!
     private let context: OpenSSLContext
-    let stapled: Bool
+    /// Whether the status_request callback handed OpenSSL a staple in this handshake.
+    var stapled = false
+    /// The ALPN answer ``ALPNPolicy`` chose, applied by the ALPN callback (nil: none).
+    let applicationProtocol: String?
     /// Ciphertext received and not yet read by OpenSSL; nil when empty (see ``OpenSSLBufferBIO``).
     private var input: ByteBuffer?
     /// Ciphertext OpenSSL wrote and the handler has not taken; nil when empty.
     private var output: ByteBuffer?
 
-    init(context: OpenSSLContext, stapling requested: Bool) throws {
+    init(context: OpenSSLContext, applicationProtocol: String?) throws {
         self.context = context
-        self.stapled = requested && context.staple != nil
+        self.applicationProtocol = applicationProtocol
         ERR_clear_error()
         guard let ssl = SSL_new(context.pointer) else {
             throw OpenSSLErrorStack.error(.libraryFailure, "SSL_new failed; OpenSSL is out of memory")

@@ -28,6 +28,11 @@ static inline void *CAutocertOpenSSL_OPENSSL_malloc(size_t size) {
     return OPENSSL_malloc(size);
 }
 
+// Macro over CRYPTO_free (it adds __FILE__ and __LINE__): a staple OpenSSL refused to take.
+static inline void CAutocertOpenSSL_OPENSSL_free(void *pointer) {
+    OPENSSL_free(pointer);
+}
+
 // Macro over SSL_CTX_ctrl: the lowest protocol version.
 static inline int CAutocertOpenSSL_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_min_proto_version(ctx, version);

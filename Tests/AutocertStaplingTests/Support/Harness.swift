@@ -41,9 +41,10 @@ final class Harness: Sendable {
 
     func start() {
         let manager = self.manager
+        let events = manager.subscribe()
         let runner = Task { _ = try? await manager.run() }
         let reader = Task { [self] in
-            for await event in manager.events { self.collected.withLock { $0.append(event) } }
+            for await event in events { self.collected.withLock { $0.append(event) } }
         }
         tasks.withLock { $0 += [runner, reader] }
     }

@@ -20,7 +20,7 @@ final class Harness: Sendable {
     private let recorded = Locked<[ManagerEvent]>([])
     private let finished = Locked(false)
 
-    /// Whether ``Manager/events`` has ended (``Manager/run()`` returned).
+    /// Whether the Manager's event stream has ended (``Manager/run()`` returned).
     var eventsFinished: Bool { finished.withLock { $0 } }
     private let recorder: Task<Void, Never>
     /// The event loop handshakes run on (thread-safe, unlike EmbeddedEventLoop).
@@ -60,8 +60,9 @@ final class Harness: Sendable {
         self.logs = logs
         let recorded = self.recorded
         let finished = self.finished
+        let events = manager.subscribe()
         recorder = Task {
-            for await event in manager.events { recorded.withLock { $0.append(event) } }
+            for await event in events { recorded.withLock { $0.append(event) } }
             finished.withLock { $0 = !Task.isCancelled }
         }
     }
