@@ -53,42 +53,14 @@ public final class ACMECertificateAuthority: CertificateAuthority {
 
     public func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]] {
         let account = try await currentAccount()
-        let order = try await client.newOrder(for: request.names, account: account)
-        for url in order.resource.authorizations {
-            let authorization = try await client.authorization(at: url, account: account)
-            guard authorization.status != .valid else { continue }
-            let types = challengeTypes.filter { $0 != ACMEChallenge.http01 || challenges.servesHTTP01 }
-            guard authorization.status == .pending, let challenge = types.lazy.compactMap({ authorization.challenge($0) }).first else {
-                throw AutocertError(.issuanceFailed, "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers none of \(types); offered: \(authorization.resource.challenges.map(\.type))")
-            }
-            let name = authorization.identifier.value
-            let keyAuthorization = try challenge.keyAuthorization(for: account.key)
-            let withdraw = try present(challenge, name: name, keyAuthorization: keyAuthorization, answers: challenges)
-            defer { withdraw() }
-            _ = try await client.respond(to: challenge, account: account)
-            _ = try await client.waitForAuthorization(at: url, account: account)
-        }
-        let ready = try await client.waitForOrder(order, account: account)
-        let valid = ready.status == .valid ? ready : try await client.finalize(ready, csrDER: try Self.csr(for: request), account: account)
-        return try await client.downloadCertificate(for: valid, account: account).certificatesDER
+        let solver = ChallengeAnswersSolver(answers: challenges, preference: challengeTypes)
+        let issued = try await client.issueCertificate(for: request.names, account: account, solver: solver, key: request.key,
+                                                       mustStaple: request.mustStaple)
+        return issued.chain.certificatesDER
     }
 
     public func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {
         try await client.revoke(certificateDER: leafDER, reason: reason.map(ACMERevocationReason.init(rawValue:)), signer: .account(currentAccount()))
-    }
-
-    /// Puts the answer in place; returns the function that withdraws it.
-    private func present(_ challenge: ACMEChallenge, name: String, keyAuthorization: String, answers: ChallengeAnswers) throws -> () -> Void {
-        switch challenge.type {
-        case ACMEChallenge.tlsALPN01:
-            let certificate = try TLSALPNChallengeCertificate(name: name, keyAuthorization: keyAuthorization)
-            answers.setTLSALPN01(try CertifiedKey(certificateChain: [certificate.certificateDER], privateKey: Array(certificate.privateKey.derRepresentation)), for: name)
-            return { answers.removeTLSALPN01(for: name) }
-        default:
-            let token = challenge.token ?? ""
-            answers.setHTTP01(token: token, keyAuthorization: keyAuthorization)
-            return { answers.removeHTTP01(token: token) }
-        }
     }
 
     /// The account, registered or found once (RFC 8555 §7.3); its key is stored before use.
@@ -110,26 +82,5 @@ public final class ACMECertificateAuthority: CertificateAuthority {
             account.withLock { $0 = registered }
             return registered
         }
-    }
-
-    /// A DER PKCS #10 request for `request` (RFC 8555 §7.4): every name in the SAN, the first
-    /// also as CN, and with must-staple the TLS Feature status_request (RFC 7633 §4.2.1).
-    static func csr(for request: CertificateRequest) throws -> [UInt8] {
-        var extensions = try Certificate.Extensions {
-            SubjectAlternativeNames(request.names.map { GeneralName.dnsName($0) })
-        }
-        if request.mustStaple {
-            // Features ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 7633 §4.1, RFC 6066 §8).
-            let value: [UInt8] = [0x30, 0x03, 0x02, 0x01, 0x05]
-            try extensions.append(Certificate.Extension(oid: CSRBuilder.tlsFeatureOID, critical: false, value: value[...]))
-        }
-        let csr = try CertificateSigningRequest(
-            version: .v1, subject: try DistinguishedName { CommonName(request.names.first ?? "") },
-            privateKey: request.privateKey,
-            attributes: CertificateSigningRequest.Attributes([try CertificateSigningRequest.Attribute(ExtensionRequest(extensions: extensions))]),
-            signatureAlgorithm: request.signatureAlgorithm)
-        var serializer = DER.Serializer()
-        try serializer.serialize(csr)
-        return serializer.serializedBytes
     }
 }

@@ -1,3 +1,4 @@
+import AutocertACME
 import X509
 
 /// The CA the ``Manager`` obtains certificates from: the seam between the Manager and ACME.
@@ -19,16 +20,16 @@ public struct CertificateRequest: Sendable {
     /// The DNS names, the first also the subject's common name.
     public var names: [String]
     /// The certificate's key, already persisted: it signs the CSR (RFC 8555 §7.4).
-    public var privateKey: Certificate.PrivateKey
-    /// The CSR's signature algorithm, matching ``privateKey``.
-    public var signatureAlgorithm: Certificate.SignatureAlgorithm
+    public var key: ACMECertificateKey
     /// Whether to ask for the TLS Feature status_request extension (RFC 7633 §4.2.1).
     public var mustStaple: Bool
 
-    public init(names: [String], privateKey: Certificate.PrivateKey, signatureAlgorithm: Certificate.SignatureAlgorithm, mustStaple: Bool) {
+    public init(names: [String], key: ACMECertificateKey, mustStaple: Bool) {
         self.names = names
-        self.privateKey = privateKey
-        self.signatureAlgorithm = signatureAlgorithm
+        self.key = key
         self.mustStaple = mustStaple
     }
+
+    /// The certificate's private key (``key``'s), whose public key the certificate must carry.
+    public var privateKey: Certificate.PrivateKey { key.privateKey }
 }

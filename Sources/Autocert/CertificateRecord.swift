@@ -1,3 +1,4 @@
+import AutocertACME
 import AutocertTLS
 import Crypto
 import Foundation
@@ -15,7 +16,7 @@ import X509
 /// (``init(name:pem:now:)``); a bad one is treated as absent.
 struct CertificateRecord: Sendable {
     let name: String
-    let key: CertificateKey
+    let key: ACMECertificateKey
     /// The chain, leaf first, DER.
     let chain: [[UInt8]]
     let leaf: Certificate
@@ -31,7 +32,7 @@ struct CertificateRecord: Sendable {
     static func pendingKeyName(for name: String) -> String { storageName(for: name) + "+key" }
 
     /// A record for a chain just issued; validated like a stored one.
-    init(name: String, key: CertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) {
+    init(name: String, key: ACMECertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) {
         self.name = name
         self.key = key
         self.chain = chain
@@ -51,9 +52,9 @@ struct CertificateRecord: Sendable {
         guard let first = documents.first, first.discriminator.hasSuffix("PRIVATE KEY") else {
             throw AutocertError(.invalidRecord, "the stored record of \(name) does not start with a private key; it will be replaced")
         }
-        let key: CertificateKey
+        let key: ACMECertificateKey
         do {
-            key = try CertificateKey(pem: first.pemString)
+            key = try ACMECertificateKey(pemRepresentation: first.pemString)
         } catch {
             throw AutocertError(.invalidRecord, "the stored key of \(name) does not parse (\(error)); it will be replaced")
         }
@@ -63,7 +64,7 @@ struct CertificateRecord: Sendable {
 
     /// The record as stored: key PEM, then the chain's PEM.
     var pem: String {
-        ([key.pem] + chain.map { PEMDocument(type: "CERTIFICATE", derBytes: $0).pemString }).joined(separator: "\n") + "\n"
+        ([key.pemRepresentation] + chain.map { PEMDocument(type: "CERTIFICATE", derBytes: $0).pemString }).joined(separator: "\n") + "\n"
     }
 
     /// The record as a ``CertifiedKey`` whose staples come from `stapleSource`.
@@ -73,7 +74,7 @@ struct CertificateRecord: Sendable {
     /// key generation and download time, scattered across the heap.
     func certifiedKey(stapleSource: (any StapleSource)?) throws -> CertifiedKey {
         let chain = self.chain.map { $0.withUnsafeBufferPointer { [UInt8]($0) } }
-        let key = self.key.der.withUnsafeBufferPointer { [UInt8]($0) }
+        let key = self.key.derRepresentation.withUnsafeBufferPointer { [UInt8]($0) }
         return try CertifiedKey(certificateChain: chain, privateKey: key, stapleSource: stapleSource)
     }
 
@@ -94,7 +95,7 @@ struct CertificateRecord: Sendable {
         (try? Certificate(derEncoded: der)).map(dnsNames(of:)) ?? []
     }
 
-    private static func validate(name: String, key: CertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) -> Certificate {
+    private static func validate(name: String, key: ACMECertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) -> Certificate {
         let certificates: [Certificate]
         do {
             certificates = try chain.map { try Certificate(derEncoded: $0) }

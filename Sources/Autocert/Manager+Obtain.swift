@@ -1,3 +1,4 @@
+import AutocertACME
 import AutocertOCSP
 import AutocertStapling
 import AutocertStaplingTLS
@@ -50,14 +51,13 @@ extension Manager {
 
     /// Obtains a certificate for `name` with `key` (the current one, on renewal) or with the
     /// pending key (persisted BEFORE the CA is asked), and stores the record atomically.
-    func issue(_ name: String, reusing current: CertificateKey?) async throws(AutocertError) -> CertificateRecord {
-        let key: CertificateKey
+    func issue(_ name: String, reusing current: ACMECertificateKey?) async throws(AutocertError) -> CertificateRecord {
+        let key: ACMECertificateKey
         if let current { key = current } else { key = try await pendingKey(for: name) }
         let started = DispatchTime.now()
         let chain: [[UInt8]]
         do {
-            let request = CertificateRequest(names: [name], privateKey: key.privateKey, signatureAlgorithm: key.signatureAlgorithm,
-                                             mustStaple: configuration.mustStaple)
+            let request = CertificateRequest(names: [name], key: key, mustStaple: configuration.mustStaple)
             chain = try await authority.issueCertificate(request, challenges: challenges)
         } catch let error as AutocertError {
             throw error
@@ -80,14 +80,14 @@ extension Manager {
 
     /// The key of an order in progress for `name`: the persisted one if it is readable, else a
     /// fresh key of ``Configuration/keyType``, written to storage before it is returned.
-    func pendingKey(for name: String) async throws(AutocertError) -> CertificateKey {
+    func pendingKey(for name: String) async throws(AutocertError) -> ACMECertificateKey {
         let storageName = CertificateRecord.pendingKeyName(for: name)
-        if let bytes = try? await storage.get(storageName), let key = try? CertificateKey(pem: String(decoding: bytes, as: UTF8.self)) {
+        if let bytes = try? await storage.get(storageName), let key = try? ACMECertificateKey(pemRepresentation: String(decoding: bytes, as: UTF8.self)) {
             return key
         }
         do {
-            let key = try CertificateKey.generate(configuration.keyType)
-            try await storage.put(storageName, Array(key.pem.utf8))
+            let key = try ACMECertificateKey.generate(configuration.keyType)
+            try await storage.put(storageName, Array(key.pemRepresentation.utf8))
             return key
         } catch let error as StorageError {
             throw AutocertError(.storageFailed, "could not store the key for \(name) before ordering: \(error.reason)", underlying: error)

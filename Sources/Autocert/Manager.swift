@@ -1,3 +1,4 @@
+import AutocertACME
 import AutocertStapling
 import AutocertStorage
 import AutocertTLS
@@ -177,9 +178,9 @@ final class ServedCertificate: Sendable {
     /// The certificate's handle in the stapler, when it is registered there.
     let stapleID: StapleID?
     /// The private key, reused by a renewal that needs no new key.
-    let certificateKey: CertificateKey
+    let certificateKey: ACMECertificateKey
 
-    init(key: CertifiedKey, notAfter: Double, stapleID: StapleID?, certificateKey: CertificateKey) {
+    init(key: CertifiedKey, notAfter: Double, stapleID: StapleID?, certificateKey: ACMECertificateKey) {
         self.key = key
         self.notAfter = notAfter
         self.stapleID = stapleID

@@ -1,10 +1,13 @@
+import X509
+
 /// Puts challenge answers where the CA will look, and takes them down again.
 ///
 /// For http-01 serve `keyAuthorization` at ``ACMEChallenge/http01Path`` on port 80; for
 /// tls-alpn-01 serve ``TLSALPNChallengeCertificate`` to `acme-tls/1` handshakes for the name.
 public protocol ACMEChallengeSolver: Sendable {
-    /// The challenge type answered, e.g. ``ACMEChallenge/tlsALPN01``.
-    var challengeType: String { get }
+    /// The challenge types answered, preferred first, e.g. ``ACMEChallenge/tlsALPN01``
+    /// then ``ACMEChallenge/http01``: each authorization is answered with the first one it offers.
+    var challengeTypes: [String] { get }
     /// Makes the answer available for `identifier`; returns once the CA may validate it.
     func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws
     /// Removes the answer; called after validation whatever its outcome.
@@ -36,8 +39,9 @@ extension ACMEClient {
             for url in order.resource.authorizations {
                 let authorization = try await self.authorization(at: url, account: account)
                 guard authorization.status != .valid else { continue }
-                guard authorization.status == .pending, let challenge = authorization.challenge(solver.challengeType) else {
-                    throw ACMEError(code: .unsupported, reason: "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers no pending \(solver.challengeType) challenge; offered: \(authorization.resource.challenges.map(\.type))", url: url)
+                let types = solver.challengeTypes
+                guard authorization.status == .pending, let challenge = types.lazy.compactMap({ authorization.challenge($0) }).first else {
+                    throw ACMEError(code: .unsupported, reason: "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers none of \(types); offered: \(authorization.resource.challenges.map(\.type))", url: url)
                 }
                 try await solver.present(challenge, for: authorization.identifier, keyAuthorization: challenge.keyAuthorization(for: account.key))
                 presented.append((challenge, authorization.identifier, url))
@@ -51,11 +55,31 @@ extension ACMEClient {
         for (challenge, identifier, _) in presented { await solver.cleanUp(challenge, for: identifier) }
 
         let ready = try await waitForOrder(order, account: account)
-        let certificateKey = try key ?? ACMECertificateKey.generate(.p256)
+        let certificateKey = try key ?? ACMECertificateKey.generate()
         let csr = try CSRBuilder.csr(for: names, key: certificateKey, mustStaple: mustStaple)
         let valid = ready.status == .valid ? ready : try await finalize(ready, csrDER: csr, account: account)
         let chain = try await downloadCertificate(for: valid, account: account)
+        try Self.check(chain, isFor: names, key: certificateKey, url: valid.url)
         logger.info("ACME certificate issued", metadata: ["names": "\(names)", "order": "\(valid.url)"])
         return ACMEIssuedCertificate(order: valid, chain: chain, key: certificateKey)
+    }
+
+    /// Checks that the CA issued what was asked (RFC 8555 §7.4): the leaf certifies the CSR's
+    /// public key and every name of the order is in its subjectAltName (RFC 5280 §4.2.1.6).
+    static func check(_ chain: ACMECertificateChain, isFor names: [String], key: ACMECertificateKey, url: String) throws {
+        guard let leafDER = chain.certificatesDER.first, let leaf = try? Certificate(derEncoded: leafDER) else {
+            throw ACMEError(code: .invalidResponse, reason: "the CA's certificate chain holds no readable certificate", url: url)
+        }
+        guard leaf.publicKey == key.privateKey.publicKey else {
+            throw ACMEError(code: .invalidResponse, reason: "the CA issued a certificate for another public key than the CSR's; it cannot be served with the order's key", url: url)
+        }
+        let certified = Set(((try? leaf.extensions.subjectAlternativeNames) ?? nil)?.compactMap { name -> String? in
+            if case .dnsName(let dns) = name { return dns.lowercased() }
+            return nil
+        } ?? [])
+        let missing = names.filter { !certified.contains($0.lowercased()) }
+        guard missing.isEmpty else {
+            throw ACMEError(code: .invalidResponse, reason: "the CA issued a certificate that does not name \(missing) (it names \(certified.sorted())); it cannot be served for the order", url: url)
+        }
     }
 }

@@ -4,34 +4,6 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// The key of a certificate to be issued: P-256 by default, RSA 2048 when asked.
-public struct ACMECertificateKey: Sendable {
-    /// The kinds of key a certificate can have.
-    public enum Kind: Sendable, Hashable {
-        case p256
-        case rsa2048
-    }
-
-    /// The key, for signing the CSR and for the TLS layer.
-    public let privateKey: Certificate.PrivateKey
-    /// The key as PEM (PKCS #8), for storing with the certificate.
-    public let pemRepresentation: String
-    /// The key as an ``ACMEAccountKey``, to revoke the certificate with its own key (RFC 8555 §7.6).
-    public let signingKey: ACMEAccountKey
-
-    /// A fresh key of `kind`.
-    public static func generate(_ kind: Kind = .p256) throws -> ACMECertificateKey {
-        switch kind {
-        case .p256:
-            let key = P256.Signing.PrivateKey()
-            return ACMECertificateKey(privateKey: Certificate.PrivateKey(key), pemRepresentation: key.pemRepresentation, signingKey: ACMEAccountKey(key))
-        case .rsa2048:
-            let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-            return ACMECertificateKey(privateKey: Certificate.PrivateKey(key), pemRepresentation: key.pemRepresentation, signingKey: try ACMEAccountKey(key))
-        }
-    }
-}
-
 /// Builds the PKCS #10 request sent to finalize an order (RFC 8555 §7.4).
 public enum CSRBuilder {
     /// id-pe-tlsfeature, 1.3.6.1.5.5.7.1.24 (RFC 7633 §6).
@@ -56,13 +28,12 @@ public enum CSRBuilder {
         let attributes = CertificateSigningRequest.Attributes([
             try CertificateSigningRequest.Attribute(ExtensionRequest(extensions: extensions))
         ])
-        let algorithm: Certificate.SignatureAlgorithm = key.signingKey.algorithm == "RS256" ? .sha256WithRSAEncryption : .ecdsaWithSHA256
         let csr = try CertificateSigningRequest(
             version: .v1,
             subject: try DistinguishedName { CommonName(first) },
             privateKey: key.privateKey,
             attributes: attributes,
-            signatureAlgorithm: algorithm)
+            signatureAlgorithm: key.signatureAlgorithm)
         var serializer = DER.Serializer()
         try serializer.serialize(csr)
         return serializer.serializedBytes

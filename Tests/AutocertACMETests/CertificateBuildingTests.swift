@@ -21,8 +21,8 @@ import X509
         #expect(challenge.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----"))
     }
 
-    @Test(arguments: [ACMECertificateKey.Kind.p256, .rsa2048])
-    func csrCarriesEveryNameAndOptionalMustStaple(kind: ACMECertificateKey.Kind) throws {
+    @Test(arguments: CertificateKeyType.allCases)
+    func csrCarriesEveryNameAndOptionalMustStaple(kind: CertificateKeyType) throws {
         let key = try ACMECertificateKey.generate(kind)
         for mustStaple in [false, true] {
             let der = try CSRBuilder.csr(for: ["a.example", "b.example"], key: key, mustStaple: mustStaple)

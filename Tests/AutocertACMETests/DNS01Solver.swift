@@ -8,7 +8,7 @@ import Foundation
 struct DNS01Solver: ACMEChallengeSolver {
     let managementPort: Int
     let transport: any HTTPTransport
-    var challengeType: String { ACMEChallenge.dns01 }
+    var challengeTypes: [String] { [ACMEChallenge.dns01] }
 
     func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws {
         try await call("set-txt", ["host": fqdn(identifier), "value": ACMEChallenge.dns01TXTValue(keyAuthorization: keyAuthorization)])

@@ -40,7 +40,7 @@ final class HTTP01Responder: Sendable {
 /// An ``ACMEChallengeSolver`` for http-01 on an ``HTTP01Responder``.
 struct HTTP01Solver: ACMEChallengeSolver {
     let responder: HTTP01Responder
-    var challengeType: String { ACMEChallenge.http01 }
+    var challengeTypes: [String] { [ACMEChallenge.http01] }
 
     func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws {
         guard let path = challenge.http01Path else { throw TestSupportError("http-01 challenge without token") }

@@ -12,7 +12,7 @@ import X509
 struct PebbleOCSPResponderTests {
     /// Answers nothing: Pebble runs with PEBBLE_VA_ALWAYS_VALID=1 here.
     struct NoSolver: ACMEChallengeSolver {
-        let challengeType = ACMEChallenge.http01
+        let challengeTypes = [ACMEChallenge.http01]
         func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws {}
         func cleanUp(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier) async {}
     }

@@ -1,3 +1,4 @@
+import AutocertACME
 @testable import Autocert
 import AutocertStorage
 import AutocertTestSupport
@@ -10,9 +11,9 @@ import X509
 struct StoredPathTests {
     /// A valid stored record for `name`, made by `ca` the way the Manager stores it.
     static func record(_ name: String, ca: FakeCA) async throws -> CertificateRecord {
-        let key = try CertificateKey.generate(.p256)
+        let key = try ACMECertificateKey.generate(.p256)
         let chain = try await ca.issueCertificate(
-            CertificateRequest(names: [name], privateKey: key.privateKey, signatureAlgorithm: key.signatureAlgorithm, mustStaple: false),
+            CertificateRequest(names: [name], key: key, mustStaple: false),
             challenges: ChallengeAnswers())
         return try CertificateRecord(name: name, key: key, chain: chain, now: Date())
     }
@@ -69,8 +70,8 @@ struct StoredPathTests {
     func keyMismatch() async throws {
         let ca = try FakeCA()
         let record = try await Self.record("example.test", ca: ca)
-        let otherKey = try CertificateKey.generate(.p256)
-        let mismatched = otherKey.pem + record.pem[record.pem.range(of: "-----BEGIN CERTIFICATE")!.lowerBound...]
+        let otherKey = try ACMECertificateKey.generate(.p256)
+        let mismatched = otherKey.pemRepresentation + record.pem[record.pem.range(of: "-----BEGIN CERTIFICATE")!.lowerBound...]
         #expect(throws: AutocertError.self) { try CertificateRecord(name: "example.test", pem: mismatched, now: Date()) }
         let otherName = #expect(throws: AutocertError.self) {
             try CertificateRecord(name: "other.test", pem: record.pem, now: Date())
@@ -94,8 +95,8 @@ struct StoredPathTests {
 
     @Test("a pending key left by a crash is reused for the next order")
     func pendingKeyReused() async throws {
-        let pending = try CertificateKey.generate(.p256)
-        let storage = MemoryStorage(["example.test+key": Array(pending.pem.utf8)])
+        let pending = try ACMECertificateKey.generate(.p256)
+        let storage = MemoryStorage(["example.test+key": Array(pending.pemRepresentation.utf8)])
         let harness = try Harness(storage: storage, stapleOCSP: false)
         defer { harness.stop() }
         let key = try await harness.select(Harness.hello("example.test"))

@@ -1,4 +1,5 @@
 @testable import Autocert
+import AutocertACME
 import AutocertTestSupport
 import AutocertOCSP
 import AutocertStapling
