@@ -19,18 +19,16 @@ struct OCSPVerifierTests {
         verifier = OCSPVerifier(subject: subject)
     }
 
-    private func builder() -> ResponseBuilder { ResponseBuilder(subject: subject, authority: authority) }
+    func builder() -> ResponseBuilder { ResponseBuilder(subject: subject, authority: authority) }
 
     /// A good response signed by `delegate`, whose certificate is included.
-    private func signed(by delegate: (certificate: Certificate, key: P256.Signing.PrivateKey), includeCertificate: Bool = true) -> ResponseBuilder {
+    func signed(by delegate: (certificate: Certificate, key: P256.Signing.PrivateKey), includeCertificate: Bool = true) -> ResponseBuilder {
         var response = builder()
-        response.signingKey = delegate.key
-        response.responderID = .byKey(ResponseBuilder.keyHash(delegate.key.publicKey))
-        response.certificates = includeCertificate ? [delegate.certificate] : []
+        response.sign(as: delegate, embed: includeCertificate)
         return response
     }
 
-    private func expectError(_ code: OCSPError.Code, _ der: [UInt8], policy: OCSPVerificationPolicy = .init(), sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(_ code: OCSPError.Code, _ der: [UInt8], policy: OCSPVerificationPolicy = .init(), sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(throws: OCSPError.self, sourceLocation: sourceLocation) {
             do { _ = try verifier.verify(der, policy: policy) } catch let error as OCSPError {
                 #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)

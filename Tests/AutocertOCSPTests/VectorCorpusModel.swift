@@ -13,6 +13,9 @@ enum Verdict: Sendable, Hashable, CustomStringConvertible {
     /// Parse-only rows: a successful response holding SingleResponses with these statuses.
     case parsed(good: Int, revoked: Int, unknown: Int)
 
+    /// Whether this is a verified status (good, revoked or unknown).
+    var accepts: Bool { [.good, .revoked, .unknown].contains(self) }
+
     var description: String {
         switch self {
         case .good: "good"

@@ -25,6 +25,14 @@ struct ResponseBuilder {
         self.responderID = .byKey(Self.keyHash(authority.key.publicKey))
     }
 
+    /// Signs as the delegated responder `delegate` (ResponderID byKey), with its certificate
+    /// in the response unless `embed` is false.
+    mutating func sign(as delegate: (certificate: Certificate, key: P256.Signing.PrivateKey), embed: Bool = true) {
+        signingKey = delegate.key
+        responderID = .byKey(Self.keyHash(delegate.key.publicKey))
+        certificates = embed ? [delegate.certificate] : []
+    }
+
     /// SHA-1 of the subjectPublicKey BIT STRING contents: the uncompressed point for P-256.
     static func keyHash(_ key: P256.Signing.PublicKey) -> ArraySlice<UInt8> {
         Array(Insecure.SHA1.hash(data: key.x963Representation))[...]
