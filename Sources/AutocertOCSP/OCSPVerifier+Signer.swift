@@ -12,11 +12,15 @@ extension OCSPVerifier {
     ///
     /// RFC 6960 §4.2.2.2: the signer is either the CA that issued the certificate, or a
     /// delegated responder whose certificate (a) was issued directly by that CA and (b)
-    /// carries id-kp-OCSPSigning in its extended key usage; the delegate must be valid at
-    /// producedAt. The ResponderID must name the signer (§4.2.1): byName its subject,
-    /// byKey the SHA-1 of its subjectPublicKey. An issuer-signed response that also embeds
-    /// the issuer's own certificate is valid: the embedded copy is not needed, not harmful.
-    func identifySigner(_ basic: OCSPBasicResponse, producedAt: Date) throws(OCSPError) -> IdentifiedSigner {
+    /// carries id-kp-OCSPSigning in its extended key usage. The delegate must be valid at
+    /// `now`, the verification time, give or take `clockSkew` (RFC 5280 §6.1.3 (a)(2): a
+    /// certificate is checked at the time of use, so an expired responder key cannot keep
+    /// signing by back-dating producedAt), and at producedAt too (a response cannot have
+    /// been produced by a delegate that did not exist or had expired then). The
+    /// ResponderID must name the signer (§4.2.1): byName its subject, byKey the SHA-1 of
+    /// its subjectPublicKey. An issuer-signed response that also embeds the issuer's own
+    /// certificate is valid: the embedded copy is not needed, not harmful.
+    func identifySigner(_ basic: OCSPBasicResponse, producedAt: Date, now: Date, clockSkew: TimeInterval) throws(OCSPError) -> IdentifiedSigner {
         let responderID = basic.responseData.responderID
         if names(responderID, subjectName: subject.issuerFields.subjectName, keySHA1: subject.issuerKeySHA1) {
             return IdentifiedSigner(key: subject.issuerPublicKey, answer: .issuer)
@@ -30,7 +34,7 @@ extension OCSPVerifier {
                 rejections.append("the certificate named by the ResponderID does not parse")
                 continue
             }
-            if let problem = delegationProblem(candidate, fields: fields, producedAt: producedAt) {
+            if let problem = delegationProblem(candidate, fields: fields, producedAt: producedAt, now: now, clockSkew: clockSkew) {
                 rejections.append(problem)
                 continue
             }
@@ -43,7 +47,7 @@ extension OCSPVerifier {
     }
 
     /// Why `candidate` may not sign for the issuer, or nil when it may (RFC 6960 §4.2.2.2).
-    private func delegationProblem(_ candidate: Certificate, fields: OCSPCertificateFields, producedAt: Date) -> String? {
+    private func delegationProblem(_ candidate: Certificate, fields: OCSPCertificateFields, producedAt: Date, now: Date, clockSkew: TimeInterval) -> String? {
         guard fields.issuerName == subject.issuerFields.subjectName,
               subject.issuerPublicKey.isValidSignature(candidate.signature, for: candidate)
         else {
@@ -53,8 +57,12 @@ extension OCSPVerifier {
         guard let usages, usages.contains(.ocspSigning) else {
             return "the delegated responder '\(candidate.subject)' lacks the id-kp-OCSPSigning extended key usage"
         }
-        guard candidate.notValidBefore <= producedAt, producedAt <= candidate.notValidAfter else {
-            return "the delegated responder '\(candidate.subject)' was not valid when the response was produced"
+        let (notBefore, notAfter) = (candidate.notValidBefore, candidate.notValidAfter)
+        guard notBefore.timeIntervalSince(now) <= clockSkew, now.timeIntervalSince(notAfter) <= clockSkew else {
+            return "the delegated responder '\(candidate.subject)' is not valid at \(iso(now)) (valid \(iso(notBefore)) to \(iso(notAfter))); the responder must sign with a current certificate"
+        }
+        guard notBefore <= producedAt, producedAt <= notAfter else {
+            return "the delegated responder '\(candidate.subject)' was not valid at producedAt \(iso(producedAt)) (valid \(iso(notBefore)) to \(iso(notAfter)))"
         }
         return nil
     }

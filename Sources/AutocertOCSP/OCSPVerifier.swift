@@ -40,7 +40,7 @@ public struct OCSPVerifier: Sendable {
 
         // RFC 6960 §3.2 (2, 3): the signer is the issuer or an authorised delegate, and
         // the signature on tbsResponseData verifies with its key.
-        let signer = try identifySigner(basic, producedAt: Date(data.producedAt))
+        let signer = try identifySigner(basic, producedAt: Date(data.producedAt), now: now, clockSkew: policy.clockSkew.timeInterval)
         try verifySignature(basic, key: signer.key)
 
         // RFC 5280 §4.2 as applied by RFC 6960 §4.4: a critical extension we do not
