@@ -46,27 +46,6 @@ extension OCSPVerifier {
         throw OCSPError(.unauthorizedSigner, "the response is not signed by '\(subject.issuerName)' or a responder it authorised: \(why) (RFC 6960 §4.2.2.2)")
     }
 
-    /// Why `candidate` may not sign for the issuer, or nil when it may (RFC 6960 §4.2.2.2).
-    private func delegationProblem(_ candidate: Certificate, fields: OCSPCertificateFields, producedAt: Date, now: Date, clockSkew: TimeInterval) -> String? {
-        guard fields.issuerName == subject.issuerFields.subjectName,
-              subject.issuerPublicKey.isValidSignature(candidate.signature, for: candidate)
-        else {
-            return "the delegated responder '\(candidate.subject)' was not issued by '\(subject.issuerName)'"
-        }
-        let usages = (try? candidate.extensions.extendedKeyUsage) ?? nil
-        guard let usages, usages.contains(.ocspSigning) else {
-            return "the delegated responder '\(candidate.subject)' lacks the id-kp-OCSPSigning extended key usage"
-        }
-        let (notBefore, notAfter) = (candidate.notValidBefore, candidate.notValidAfter)
-        guard notBefore.timeIntervalSince(now) <= clockSkew, now.timeIntervalSince(notAfter) <= clockSkew else {
-            return "the delegated responder '\(candidate.subject)' is not valid at \(iso(now)) (valid \(iso(notBefore)) to \(iso(notAfter))); the responder must sign with a current certificate"
-        }
-        guard notBefore <= producedAt, producedAt <= notAfter else {
-            return "the delegated responder '\(candidate.subject)' was not valid at producedAt \(iso(producedAt)) (valid \(iso(notBefore)) to \(iso(notAfter)))"
-        }
-        return nil
-    }
-
     private func names(_ responderID: OCSPResponderID, subjectName: ArraySlice<UInt8>, keySHA1: [UInt8]) -> Bool {
         switch responderID {
         case .byName(let name): name.elementsEqual(subjectName)

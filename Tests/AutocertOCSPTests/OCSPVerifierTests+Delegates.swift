@@ -6,7 +6,7 @@ import Testing
 import X509
 
 /// The delegated responder rules: validity at the verification time and at producedAt
-/// (RFC 6960 §4.2.2.2).
+/// (RFC 6960 §4.2.2.2), and RFC 5280 §4.2's rule for its critical extensions.
 extension OCSPVerifierTests {
     /// A delegate with id-kp-OCSPSigning, valid from `notBefore` to `notAfter`.
     func delegate(
@@ -51,5 +51,42 @@ extension OCSPVerifierTests {
         var response = signed(by: recent)
         response.producedAt = Date() - 3_600
         expectError(.unauthorizedSigner, try response.build())
+    }
+
+    // MARK: Critical extensions (RFC 5280 §4.2)
+
+    @Test("a delegate with an unknown critical extension is refused")
+    func delegateWithUnknownCriticalExtensionIsUnauthorized() throws {
+        let unknown = Certificate.Extension(oid: [1, 2, 3, 4, 5], critical: true, value: [0x05, 0x00])
+        expectError(.unauthorizedSigner, try signed(by: delegate(extensions: [unknown])).build())
+    }
+
+    @Test("a delegate with an unknown non-critical extension verifies")
+    func delegateWithUnknownNonCriticalExtensionVerifies() throws {
+        let unknown = Certificate.Extension(oid: [1, 2, 3, 4, 5], critical: false, value: [0x05, 0x00])
+        #expect(try verifier.verify(signed(by: delegate(extensions: [unknown])).build()).status == .good)
+    }
+
+    /// What real delegates carry (GlobalSign: critical keyUsage; CAcert, GnuTLS: critical
+    /// basicConstraints), plus a critical SAN and id-pkix-ocsp-nocheck.
+    @Test("a delegate's critical basicConstraints, keyUsage, SAN and ocsp-nocheck are understood")
+    func delegateWithUnderstoodCriticalExtensionsVerifies() throws {
+        let understood = try [
+            Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true),
+            Certificate.Extension(KeyUsage(digitalSignature: true), critical: true),
+            Certificate.Extension(SubjectAlternativeNames([.dnsName("ocsp.test")]), critical: true),
+            Certificate.Extension(oid: [1, 3, 6, 1, 5, 5, 7, 48, 1, 5], critical: true, value: [0x05, 0x00]),
+        ]
+        #expect(try verifier.verify(signed(by: delegate(extensions: understood)).build()).status == .good)
+    }
+
+    /// RFC 5280 §4.2.1.1/§4.2.1.2: conforming CAs mark them non-critical; OpenSSL refuses
+    /// critical ones, and so do we (docs/ocsp-vector-decisions.md).
+    @Test("a delegate with a critical subject or authority key identifier is refused")
+    func delegateWithCriticalKeyIdentifierIsUnauthorized() throws {
+        let ski = Certificate.Extension(oid: .X509ExtensionID.subjectKeyIdentifier, critical: true, value: [0x04, 0x02, 0x01, 0x02])
+        expectError(.unauthorizedSigner, try signed(by: delegate(extensions: [ski])).build())
+        let aki = Certificate.Extension(oid: .X509ExtensionID.authorityKeyIdentifier, critical: true, value: [0x30, 0x04, 0x80, 0x02, 0x01, 0x02])
+        expectError(.unauthorizedSigner, try signed(by: delegate(extensions: [aki])).build())
     }
 }
