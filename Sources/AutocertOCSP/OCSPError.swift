@@ -79,7 +79,7 @@ public struct OCSPError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unauthorizedSigner = Code("unauthorizedSigner")
         /// The response holds no SingleResponse for the CertID that was asked.
         public static let noMatchingResponse = Code("noMatchingResponse")
-        /// thisUpdate is in the future (beyond the allowed clock skew).
+        /// thisUpdate or producedAt is in the future (beyond the allowed clock skew).
         public static let notYetValid = Code("notYetValid")
         /// nextUpdate has passed (beyond the allowed clock skew), or the response is too old.
         public static let expired = Code("expired")

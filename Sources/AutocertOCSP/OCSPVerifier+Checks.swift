@@ -29,7 +29,10 @@ extension OCSPVerifier {
 
     /// RFC 6960 §3.2 (4, 5) and §4.2.2.1: thisUpdate not in the future, nextUpdate (when
     /// present) not passed and not before thisUpdate, both within the clock skew; producedAt
-    /// within the certificate's validity (a response produced outside it is not about it).
+    /// within the certificate's validity (a response produced outside it is not about it)
+    /// and not later than `now` plus the clock skew (a response cannot have been signed
+    /// after the moment it is verified at; RFC 6960 §4.2.1 defines producedAt as the time
+    /// of signing).
     func checkTimes(single: OCSPSingleResponse, producedAt: GeneralizedTime, now: Date, policy: OCSPVerificationPolicy) throws(OCSPError) {
         let skew = policy.clockSkew.timeInterval
         let thisUpdate = Date(single.thisUpdate)
@@ -51,6 +54,9 @@ extension OCSPVerifier {
         let produced = Date(producedAt)
         guard produced >= subject.certificate.notValidBefore, produced <= subject.certificate.notValidAfter else {
             throw OCSPError(.invalidTimes, "producedAt \(iso(produced)) is outside the certificate's validity")
+        }
+        guard produced.timeIntervalSince(now) <= skew else {
+            throw OCSPError(.notYetValid, "producedAt \(iso(produced)) is in the future (now \(iso(now))); check this machine's clock or the responder's")
         }
     }
 

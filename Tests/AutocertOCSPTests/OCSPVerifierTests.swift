@@ -127,6 +127,22 @@ struct OCSPVerifierTests {
         #expect(try verifier.verify(response.build()).status == .good)
     }
 
+    @Test("producedAt a day after the verification time is not yet valid")
+    func producedAtADayAheadIsNotYetValid() throws {
+        var response = builder()
+        response.producedAt = Date() + 86_400
+        expectError(.notYetValid, try response.build())
+    }
+
+    @Test("producedAt ahead within the clock skew is accepted, beyond it is not yet valid")
+    func producedAtAheadWithinSkewIsAccepted() throws {
+        var response = builder()
+        response.producedAt = Date() + 120
+        #expect(try verifier.verify(response.build()).status == .good)
+        response.producedAt = Date() + 600
+        expectError(.notYetValid, try response.build())
+    }
+
     @Test func nextUpdateBeforeThisUpdateIsInvalid() throws {
         var response = builder()
         response.nextUpdate = response.thisUpdate - 60
