@@ -16,7 +16,8 @@ extension OCSPVerifier {
     /// `now`, the verification time, give or take `clockSkew` (RFC 5280 §6.1.3 (a)(2): a
     /// certificate is checked at the time of use, so an expired responder key cannot keep
     /// signing by back-dating producedAt), and at producedAt too (a response cannot have
-    /// been produced by a delegate that did not exist or had expired then). The
+    /// been produced by a delegate that did not exist or had expired then). The delegate is
+    /// looked for among the response's certificates, then ``untrustedCertificates``. The
     /// ResponderID must name the signer (§4.2.1): byName its subject, byKey the SHA-1 of
     /// its subjectPublicKey. An issuer-signed response that also embeds the issuer's own
     /// certificate is valid: the embedded copy is not needed, not harmful.
@@ -26,11 +27,11 @@ extension OCSPVerifier {
             return IdentifiedSigner(key: subject.issuerPublicKey, answer: .issuer)
         }
         var rejections: [String] = []
-        for der in basic.certificates ?? [] {
-            guard let fields = try? OCSPCertificateFields(der: Array(der)) else { continue }
+        for der in (basic.certificates ?? []).map(Array.init) + untrustedDERs {
+            guard let fields = try? OCSPCertificateFields(der: der) else { continue }
             let keySHA1 = OCSPHashAlgorithm.sha1.hash(fields.subjectPublicKey)
             guard names(responderID, subjectName: fields.subjectName, keySHA1: keySHA1) else { continue }
-            guard let candidate = try? Certificate(derEncoded: Array(der)) else {
+            guard let candidate = try? Certificate(derEncoded: der) else {
                 rejections.append("the certificate named by the ResponderID does not parse")
                 continue
             }
@@ -38,11 +39,15 @@ extension OCSPVerifier {
                 rejections.append(problem)
                 continue
             }
-            return IdentifiedSigner(key: candidate.publicKey, answer: .delegated(Array(der)))
+            return IdentifiedSigner(key: candidate.publicKey, answer: .delegated(der))
         }
-        let why = rejections.isEmpty
-            ? "no certificate matching the ResponderID was found (neither the issuer nor one in the response)"
-            : rejections.joined(separator: "; ")
+        let why = if !rejections.isEmpty {
+            rejections.joined(separator: "; ")
+        } else if untrustedDERs.isEmpty {
+            "no certificate matching the ResponderID was found (neither the issuer nor one in the response); if the responder's certificate is known, pass it as untrusted"
+        } else {
+            "no certificate matching the ResponderID was found (neither the issuer, nor one in the response, nor one of the \(untrustedDERs.count) untrusted)"
+        }
         throw OCSPError(.unauthorizedSigner, "the response is not signed by '\(subject.issuerName)' or a responder it authorised: \(why) (RFC 6960 §4.2.2.2)")
     }
 

@@ -9,9 +9,18 @@ import X509
 /// for a response that failed any rule.
 public struct OCSPVerifier: Sendable {
     public let subject: OCSPSubject
+    /// Certificates that may be the delegated responder when the response does not carry
+    /// it (as OpenSSL's `-verify_other`): each is looked at only if the ResponderID names
+    /// it, and must pass every rule of RFC 6960 §4.2.2.2 that an embedded one does.
+    /// Listing a certificate here trusts it for nothing. Default none.
+    public let untrustedCertificates: [Certificate]
+    /// The DER of ``untrustedCertificates``, encoded once.
+    let untrustedDERs: [[UInt8]]
 
-    public init(subject: OCSPSubject) {
+    public init(subject: OCSPSubject, untrustedCertificates: [Certificate] = []) {
         self.subject = subject
+        self.untrustedCertificates = untrustedCertificates
+        self.untrustedDERs = untrustedCertificates.map(\.derBytes)
     }
 
     /// Verifies `der` as the answer for ``subject``.

@@ -1,4 +1,4 @@
-import AutocertOCSP
+@testable import AutocertOCSP
 import Crypto
 import Foundation
 import SwiftASN1
@@ -88,5 +88,50 @@ extension OCSPVerifierTests {
         expectError(.unauthorizedSigner, try signed(by: delegate(extensions: [ski])).build())
         let aki = Certificate.Extension(oid: .X509ExtensionID.authorityKeyIdentifier, critical: true, value: [0x30, 0x04, 0x80, 0x02, 0x01, 0x02])
         expectError(.unauthorizedSigner, try signed(by: delegate(extensions: [aki])).build())
+    }
+
+    // MARK: Untrusted certificates
+
+    @Test("a delegate not in the response is found among the untrusted certificates")
+    func delegateGivenAsUntrustedVerifies() throws {
+        let outside = try delegate()
+        let response = try signed(by: outside, includeCertificate: false).build()
+        expectError(.unauthorizedSigner, response)
+        let answer = try OCSPVerifier(subject: subject, untrustedCertificates: [outside.certificate]).verify(response)
+        #expect(answer.signer == .delegated(outside.certificate.derBytes))
+    }
+
+    /// Being listed grants nothing: every delegate rule still applies.
+    @Test("an untrusted certificate must pass every delegate rule")
+    func untrustedDelegateMustPassTheRules() throws {
+        let withoutEKU = try authority.issue("server", ocspURL: nil, ocspSigning: false)
+        let expired = try delegate(notBefore: Date() - 20 * 3_600, notAfter: Date() - 2 * 3_600)
+        let stranger = try TestAuthority(name: "Unit Test CA").issue("OCSP Responder", ocspURL: nil, ocspSigning: true)
+        for outside in [withoutEKU, expired, stranger] {
+            var response = signed(by: outside, includeCertificate: false)
+            response.producedAt = Date() - 3 * 3_600
+            let verifier = OCSPVerifier(subject: subject, untrustedCertificates: [outside.certificate])
+            let error = #expect(throws: OCSPError.self) { try verifier.verify(response.build()) }
+            #expect(error?.code == .unauthorizedSigner)
+        }
+    }
+
+    @Test("untrusted certificates change nothing for an issuer-signed response")
+    func untrustedCertificatesLeaveIssuerSignedAlone() throws {
+        let verifier = OCSPVerifier(subject: subject, untrustedCertificates: [try delegate().certificate, authority.certificate])
+        #expect(try verifier.verify(builder().build()).signer == .issuer)
+    }
+
+    /// Real responder material: BoringSSL's indirect responder, left out of one response,
+    /// taken from the other.
+    @Test("BoringSSL's ocsp_sign_indirect_missing verifies with its responder given as untrusted")
+    func boringSSLIndirectMissingVerifiesWithUntrustedResponder() throws {
+        let base = "boringssl/ocsp_unittest/"
+        let responder = try ResponseRunner.certificate(.embedded(inResponse: base + "ocsp_sign_indirect.resp.der"))
+        let missing = try VectorFixtures.der(base + "ocsp_sign_indirect_missing.resp.der")
+        let subject = try ResponseRunner.subject(cert: .file(base + "ocsp_sign_indirect_missing.cert.pem"), issuer: .file(base + "ocsp_sign_indirect_missing.ca.pem")).get()
+        let policy = OCSPVerificationPolicy(now: ResponseRunner.date("2017-03-05T00:00:00Z"))
+        #expect(ResponseRunner.verify(missing, subject: subject, certID: nil, policy: policy) == .rejected(.unauthorizedSigner))
+        #expect(ResponseRunner.verify(missing, subject: subject, certID: nil, policy: policy, untrusted: [responder]) == .good)
     }
 }

@@ -210,9 +210,10 @@ enum ResponseRunner {
         }
     }
 
-    static func verify(_ der: [UInt8], subject: OCSPSubject, certID: OCSPCertID?, policy: OCSPVerificationPolicy) -> Verdict {
+    static func verify(_ der: [UInt8], subject: OCSPSubject, certID: OCSPCertID?, policy: OCSPVerificationPolicy, untrusted: [Certificate] = []) -> Verdict {
         do throws(OCSPError) {
-            return verdict(of: try OCSPVerifier(subject: subject).verify(der, certID: certID, policy: policy).status)
+            let verifier = OCSPVerifier(subject: subject, untrustedCertificates: untrusted)
+            return verdict(of: try verifier.verify(der, certID: certID, policy: policy).status)
         } catch {
             return .rejected(error.code)
         }
