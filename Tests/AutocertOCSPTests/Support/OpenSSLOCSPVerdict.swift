@@ -13,18 +13,23 @@ enum OpenSSLOCSPVerdict: Hashable, Sendable, CustomStringConvertible {
     case good
     case revoked
     case unknown
-    case refused
+    /// Refused, with OpenSSL's reason: the X509 verify error ("certificate has expired")
+    /// when there is one, else the reason of its first error line ("status expired").
+    case refused(String)
 
     var description: String {
         switch self {
         case .good: "good"
         case .revoked: "revoked"
         case .unknown: "unknown"
-        case .refused: "refused"
+        case .refused(let reason): "refused (\(reason))"
         }
     }
 
-    var accepts: Bool { self != .refused }
+    var accepts: Bool {
+        if case .refused = self { return false }
+        return true
+    }
 
     /// Runs `openssl ocsp -respin` on `response` for `leaf`: `issuer` is both the issuer
     /// and the only trust anchor (`-issuer`, `-CAfile`), `untrusted` goes to
@@ -53,12 +58,23 @@ enum OpenSSLOCSPVerdict: Hashable, Sendable, CustomStringConvertible {
     static func verdict(status: Int32, output: String, leafPath: String) -> OpenSSLOCSPVerdict {
         guard status == 0, output.contains("Response verify OK"), !output.contains("Status times invalid"),
               let line = output.split(separator: "\n").first(where: { $0.hasPrefix(leafPath + ": ") })
-        else { return .refused }
+        else { return .refused(reason(in: output)) }
         switch line.dropFirst(leafPath.count + 2).trimmingCharacters(in: .whitespaces) {
         case "good": return .good
         case "revoked": return .revoked
         case "unknown": return .unknown
-        default: return .refused
+        default: return .refused("no status for the certificate")
         }
+    }
+
+    /// The reason in an OpenSSL 3 error line `pid:error:code:library:function:reason:file:line:data`.
+    private static func reason(in output: String) -> String {
+        let lines = output.split(separator: "\n")
+        if let line = lines.first(where: { $0.contains("Verify error: ") }), let range = line.range(of: "Verify error: ") {
+            return String(line[range.upperBound...])
+        }
+        guard let line = lines.first(where: { $0.contains(":error:") }) else { return "no reason printed" }
+        let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+        return fields.count > 5 ? String(fields[5]) : String(line)
     }
 }
