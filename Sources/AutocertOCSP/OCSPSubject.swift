@@ -83,14 +83,30 @@ public struct OCSPSubject: Sendable {
     }
 
     /// The DER of every CERTIFICATE block in `pem`, in order.
+    ///
+    /// Read laxly, as RFC 7468 §2 asks of parsers: white space around lines (CRLF, trailing
+    /// blanks) and base64 lines of any length are accepted, text outside the blocks is
+    /// skipped. (OpenSSL's own test certificates carry trailing blanks.)
     public static func certificateDERs(inPEM pem: String) throws(OCSPError) -> [[UInt8]] {
-        do {
-            return try PEMDocument.parseMultiple(pemString: pem)
-                .filter { $0.discriminator == "CERTIFICATE" }
-                .map(\.derBytes)
-        } catch {
-            throw OCSPError(.invalidCertificate, "the PEM does not hold readable certificates (\(error))")
+        var ders: [[UInt8]] = []
+        var base64: String?
+        for line in pem.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if line == "-----BEGIN CERTIFICATE-----" {
+                base64 = ""
+            } else if line == "-----END CERTIFICATE-----", let text = base64 {
+                guard let der = Data(base64Encoded: text) else {
+                    throw OCSPError(.invalidCertificate, "CERTIFICATE block \(ders.count + 1) of the PEM is not base64; the file is damaged")
+                }
+                ders.append(Array(der))
+                base64 = nil
+            } else if base64 != nil {
+                base64? += line
+            }
         }
+        guard base64 == nil else {
+            throw OCSPError(.invalidCertificate, "CERTIFICATE block \(ders.count + 1) of the PEM has no END line; the file is cut short")
+        }
+        return ders
     }
 
     /// The responder URLs the certificate names (AIA id-ad-ocsp).

@@ -124,4 +124,16 @@ struct OCSPHTTPShapeTests {
         #expect(OCSPClient.retryAfter("120") == .seconds(120))
         #expect(OCSPClient.retryAfter("soon") == nil)
     }
+
+    /// RFC 7468 §2: OpenSSL's D3_Cert_EE.pem has trailing blanks; CRLF and long lines occur too.
+    @Test("certificateDERs(inPEM:) reads PEM laxly, and refuses a damaged or cut block")
+    func certificateDERsReadsPEMLaxly() throws {
+        let der = try VectorFixtures.certificateDERs("openssl/D3_Cert_EE.pem")
+        #expect(try OCSPSubject.certificateDERs(inPEM: VectorFixtures.text("openssl/D3_Cert_EE.pem")) == der)
+        let oneLine = "junk before\r\n-----BEGIN CERTIFICATE-----\r\n" + Data(der[0]).base64EncodedString() + "  \r\n-----END CERTIFICATE-----\r\n"
+        #expect(try OCSPSubject.certificateDERs(inPEM: oneLine) == der)
+        #expect(try OCSPSubject.certificateDERs(inPEM: "no PEM here").isEmpty)
+        #expect(throws: OCSPError.self) { try OCSPSubject.certificateDERs(inPEM: "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n") }
+        #expect(throws: OCSPError.self) { try OCSPSubject.certificateDERs(inPEM: "-----BEGIN CERTIFICATE-----\nMIIB\n") }
+    }
 }
