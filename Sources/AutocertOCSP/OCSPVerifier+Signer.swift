@@ -17,7 +17,7 @@ extension OCSPVerifier {
     /// certificate is checked at the time of use, so an expired responder key cannot keep
     /// signing by back-dating producedAt), and at producedAt too (a response cannot have
     /// been produced by a delegate that did not exist or had expired then). The delegate is
-    /// looked for among the response's certificates, then ``untrustedCertificates``. The
+    /// looked for among the response's certificates, then ``untrustedCertificateDERs``. The
     /// ResponderID must name the signer (§4.2.1): byName its subject, byKey the SHA-1 of
     /// its subjectPublicKey. An issuer-signed response that also embeds the issuer's own
     /// certificate is valid: the embedded copy is not needed, not harmful.
@@ -27,7 +27,7 @@ extension OCSPVerifier {
             return IdentifiedSigner(key: subject.issuerPublicKey, answer: .issuer)
         }
         var rejections: [String] = []
-        for der in (basic.certificates ?? []).map(Array.init) + untrustedDERs {
+        for der in (basic.certificates ?? []).map(Array.init) + untrustedCertificateDERs {
             guard let fields = try? OCSPCertificateFields(der: der) else { continue }
             let keySHA1 = OCSPHashAlgorithm.sha1.hash(fields.subjectPublicKey)
             guard names(responderID, subjectName: fields.subjectName, keySHA1: keySHA1) else { continue }
@@ -43,10 +43,10 @@ extension OCSPVerifier {
         }
         let why = if !rejections.isEmpty {
             rejections.joined(separator: "; ")
-        } else if untrustedDERs.isEmpty {
+        } else if untrustedCertificateDERs.isEmpty {
             "no certificate matching the ResponderID was found (neither the issuer nor one in the response); if the responder's certificate is known, pass it as untrusted"
         } else {
-            "no certificate matching the ResponderID was found (neither the issuer, nor one in the response, nor one of the \(untrustedDERs.count) untrusted)"
+            "no certificate matching the ResponderID was found (neither the issuer, nor one in the response, nor one of the \(untrustedCertificateDERs.count) untrusted)"
         }
         throw OCSPError(.unauthorizedSigner, "the response is not signed by '\(subject.issuerName)' or a responder it authorised: \(why) (RFC 6960 §4.2.2.2)")
     }

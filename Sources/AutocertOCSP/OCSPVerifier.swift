@@ -9,18 +9,24 @@ import X509
 /// for a response that failed any rule.
 public struct OCSPVerifier: Sendable {
     public let subject: OCSPSubject
-    /// Certificates that may be the delegated responder when the response does not carry
-    /// it (as OpenSSL's `-verify_other`): each is looked at only if the ResponderID names
-    /// it, and must pass every rule of RFC 6960 §4.2.2.2 that an embedded one does.
-    /// Listing a certificate here trusts it for nothing. Default none.
-    public let untrustedCertificates: [Certificate]
-    /// The DER of ``untrustedCertificates``, encoded once.
-    let untrustedDERs: [[UInt8]]
+    /// The DER of certificates that may be the delegated responder when the response does
+    /// not carry it (as OpenSSL's `-verify_other`): each is looked at only if the
+    /// ResponderID names it, and must pass every rule of RFC 6960 §4.2.2.2 that an embedded
+    /// one does. Listing a certificate here trusts it for nothing. Default none.
+    public let untrustedCertificateDERs: [[UInt8]]
 
+    /// A verifier for `subject`, with `untrustedCertificates` as candidate delegated
+    /// responders besides those in each response.
     public init(subject: OCSPSubject, untrustedCertificates: [Certificate] = []) {
+        self.init(subject: subject, untrustedCertificateDERs: untrustedCertificates.map(\.derBytes))
+    }
+
+    /// A verifier for `subject`, with untrusted certificates given as DER. One that does
+    /// not parse is never a candidate, and an error only when the ResponderID names it, so
+    /// a file may also hold certificates swift-certificates cannot read (an MD5-signed root).
+    public init(subject: OCSPSubject, untrustedCertificateDERs: [[UInt8]]) {
         self.subject = subject
-        self.untrustedCertificates = untrustedCertificates
-        self.untrustedDERs = untrustedCertificates.map(\.derBytes)
+        self.untrustedCertificateDERs = untrustedCertificateDERs
     }
 
     /// Verifies `der` as the answer for ``subject``.

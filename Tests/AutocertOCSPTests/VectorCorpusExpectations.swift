@@ -323,6 +323,23 @@ enum OpenSSLGroups {
         }
     }
 
+    /// The certificate a recipe case's response is about (ISOP_ND1.der: family ND1).
+    static func certificate(for testCase: OpenSSLCase) -> String {
+        certificate(family: String(testCase.response.split(separator: "/").last!.split(separator: ".").first!.split(separator: "_").last!))
+    }
+
+    /// The issuer a recipe case gives our verifier, which takes the certificate's issuer,
+    /// not a trust store: from the CA file and the untrusted certificates, the one whose
+    /// subject is the certificate's issuer (the CA file's first when none is, as in WSNIC).
+    static func issuer(for testCase: OpenSSLCase) throws -> CertSource {
+        let issuerName = try VectorFixtures.names(ofCertificate: VectorFixtures.certificateDERs(certificate(for: testCase))[0]).issuer
+        var candidates: [CertSource] = []
+        for file in [testCase.caFile, testCase.untrusted] where !file.isEmpty {
+            for index in try VectorFixtures.certificateDERs(file).indices { candidates.append(.file(file, index: index)) }
+        }
+        return try candidates.first { try VectorFixtures.names(ofCertificate: ResponseRunner.certificateDER($0)).subject == issuerName } ?? .file(testCase.caFile)
+    }
+
     /// The certificate each family's responses are about.
     static func certificate(family: String) -> String {
         switch family {

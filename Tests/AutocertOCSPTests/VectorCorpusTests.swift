@@ -59,18 +59,8 @@ struct VectorCorpusTests {
     @Test("openssl/CASES.tsv", arguments: VectorManifest.openSSLCases)
     func openSSLCase(_ testCase: OpenSSLCase) throws {
         let der = try VectorFixtures.der(testCase.response)
-        // ISOP_ND1.der -> ND1
-        let family = String(testCase.response.split(separator: "/").last!.split(separator: ".").first!.split(separator: "_").last!)
-        let certPath = OpenSSLGroups.certificate(family: family)
-        let issuerName = try VectorFixtures.names(ofCertificate: VectorFixtures.certificateDERs(certPath)[0]).issuer
-        // Our verifier takes the certificate's issuer, not a trust store: pick, from the CA
-        // file and the untrusted certificates, the one whose subject is the certificate's
-        // issuer (the CA file's first certificate when none is, as in the WSNIC cases).
-        var candidates: [CertSource] = []
-        for file in [testCase.caFile, testCase.untrusted] where !file.isEmpty {
-            for index in try VectorFixtures.certificateDERs(file).indices { candidates.append(.file(file, index: index)) }
-        }
-        let issuer = try candidates.first { try VectorFixtures.names(ofCertificate: ResponseRunner.certificateDER($0)).subject == issuerName } ?? .file(testCase.caFile)
+        let certPath = OpenSSLGroups.certificate(for: testCase)
+        let issuer = try OpenSSLGroups.issuer(for: testCase)
         let actual = try ResponseRunner.run(.verify(cert: .file(certPath), issuer: issuer, time: .producedAt), der: der)
         let expected = OpenSSLGroups.verdict(group: testCase.group)
         #expect(actual == expected, "\(testCase.id): \(testCase.expected)")

@@ -56,4 +56,9 @@ struct CraftedPKI {
     func impostor() throws -> TestAuthority {
         try TestAuthority(name: "Crafted CA", notBefore: now - 30 * Self.day, notAfter: now + 365 * Self.day)
     }
+
+    /// Writes `certificates` as one PEM file at `path`, for `openssl` and the `ocsp` command.
+    static func writePEM(_ certificates: [Certificate], to path: String) throws {
+        try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
+    }
 }

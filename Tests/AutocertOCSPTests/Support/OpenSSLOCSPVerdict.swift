@@ -41,13 +41,13 @@ enum OpenSSLOCSPVerdict: Hashable, Sendable, CustomStringConvertible {
         defer { directory.remove() }
         let (responsePath, leafPath, issuerPath) = (directory.file("response.der"), directory.file("leaf.pem"), directory.file("issuer.pem"))
         try Data(response).write(to: URL(fileURLWithPath: responsePath))
-        try leaf.serializeAsPEM().pemString.write(toFile: leafPath, atomically: true, encoding: .utf8)
-        try issuer.serializeAsPEM().pemString.write(toFile: issuerPath, atomically: true, encoding: .utf8)
+        try CraftedPKI.writePEM([leaf], to: leafPath)
+        try CraftedPKI.writePEM([issuer], to: issuerPath)
         var arguments = ["ocsp", "-respin", responsePath, "-issuer", issuerPath, "-cert", leafPath, "-CAfile", issuerPath,
                          "-no_nonce", "-attime", String(Int(time.timeIntervalSince1970))]
         if !untrusted.isEmpty {
             let untrustedPath = directory.file("untrusted.pem")
-            try untrusted.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n").write(toFile: untrustedPath, atomically: true, encoding: .utf8)
+            try CraftedPKI.writePEM(untrusted, to: untrustedPath)
             arguments += ["-verify_other", untrustedPath]
         }
         let (status, output) = try await TestProcess.run("openssl", arguments)
