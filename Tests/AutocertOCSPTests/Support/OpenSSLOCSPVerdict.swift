@@ -9,22 +9,13 @@ import X509
 /// "WARNING: Status times invalid." (thisUpdate or nextUpdate fails its 5-minute check
 /// against the real clock: the exit status stays 0) or nothing, then the status. A status
 /// counts only when the response verified and its times were valid.
-enum OpenSSLOCSPVerdict: Hashable, Sendable, CustomStringConvertible {
+enum OpenSSLOCSPVerdict: Hashable, Sendable {
     case good
     case revoked
     case unknown
     /// Refused, with OpenSSL's reason: the X509 verify error ("certificate has expired")
     /// when there is one, else the reason of its first error line ("status expired").
     case refused(String)
-
-    var description: String {
-        switch self {
-        case .good: "good"
-        case .revoked: "revoked"
-        case .unknown: "unknown"
-        case .refused(let reason): "refused (\(reason))"
-        }
-    }
 
     var accepts: Bool {
         if case .refused = self { return false }
