@@ -7,34 +7,30 @@ import AutocertACME
 public struct AutocertError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. New codes may be added; switch with a `default`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Backing: String, Hashable, Sendable {
-            case hostNotAllowed, missingServerName, noChallengeCertificate, issuanceFailed
-            case recentlyFailed, storageFailed, invalidRecord, invalidConfiguration, termsNotAccepted, notServed
-        }
-        private let backing: Backing
-        private init(_ backing: Backing) { self.backing = backing }
-        public var description: String { backing.rawValue }
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
 
         /// The host policy refused the name; no CA traffic happened.
-        public static let hostNotAllowed = Code(.hostNotAllowed)
+        public static let hostNotAllowed = Code("hostNotAllowed")
         /// The ClientHello named no server (RFC 6066 §3), so no certificate can be chosen.
-        public static let missingServerName = Code(.missingServerName)
+        public static let missingServerName = Code("missingServerName")
         /// An `acme-tls/1` handshake (RFC 8737 §3) came for a name with no challenge in progress.
-        public static let noChallengeCertificate = Code(.noChallengeCertificate)
+        public static let noChallengeCertificate = Code("noChallengeCertificate")
         /// The CA did not issue a certificate; see ``AutocertError/underlying``.
-        public static let issuanceFailed = Code(.issuanceFailed)
+        public static let issuanceFailed = Code("issuanceFailed")
         /// Issuance for this name failed a moment ago; the next attempt waits for its backoff.
-        public static let recentlyFailed = Code(.recentlyFailed)
+        public static let recentlyFailed = Code("recentlyFailed")
         /// Storage refused to read or write (permissions, disk full).
-        public static let storageFailed = Code(.storageFailed)
+        public static let storageFailed = Code("storageFailed")
         /// A stored certificate or key is damaged: it does not parse, or the key does not match.
-        public static let invalidRecord = Code(.invalidRecord)
+        public static let invalidRecord = Code("invalidRecord")
         /// The configuration cannot work (a storage directory that cannot be created, …).
-        public static let invalidConfiguration = Code(.invalidConfiguration)
+        public static let invalidConfiguration = Code("invalidConfiguration")
         /// The CA requires agreeing to its terms of service and ``Manager/Configuration/acceptsTermsOfService`` is false.
-        public static let termsNotAccepted = Code(.termsNotAccepted)
+        public static let termsNotAccepted = Code("termsNotAccepted")
         /// The Manager serves no certificate for the name asked about.
-        public static let notServed = Code(.notServed)
+        public static let notServed = Code("notServed")
     }
 
     public let code: Code

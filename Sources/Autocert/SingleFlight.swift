@@ -7,14 +7,14 @@ import Synchronization
 /// structured: it is cancelled with the leader (its waiters then get the leader's error).
 /// Later callers suspend until the leader finishes. Once finished, the key is free again:
 /// results are not cached here.
-public final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let flights = Mutex<[Key: [CheckedContinuation<Result<Value, any Error>?, Never>]]>([:])
 
-    public init() {}
+    init() {}
 
     /// The result of `work` for `key`: run here when no work for `key` is running, else
     /// that work's result.
-    public func run(_ key: Key, _ work: () async throws -> Value) async throws -> Value {
+    func run(_ key: Key, _ work: () async throws -> Value) async throws -> Value {
         while true {
             let leads = flights.withLock { flights -> Bool in
                 guard flights[key] == nil else { return false }
@@ -42,12 +42,12 @@ public final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Send
     }
 
     /// Whether work for `key` is running now.
-    public func isRunning(_ key: Key) -> Bool {
+    func isRunning(_ key: Key) -> Bool {
         flights.withLock { $0[key] != nil }
     }
 
     /// How many callers wait on the work for `key` (the leader not counted).
-    public func waiterCount(_ key: Key) -> Int {
+    func waiterCount(_ key: Key) -> Int {
         flights.withLock { $0[key]?.count ?? 0 }
     }
 }

@@ -43,7 +43,7 @@ extension ACMEClient {
     public func createAccount(key: ACMEAccountKey, contact: [String] = [], termsOfServiceAgreed: Bool, externalAccountBinding: ExternalAccountBinding? = nil) async throws -> ACMEAccount {
         let directory = try await directory()
         if directory.meta?.externalAccountRequired == true, externalAccountBinding == nil {
-            throw ACMEError(code: .invalidInput, reason: "this CA requires an external account binding (RFC 8555 §7.3.4); pass the key ID and MAC key the CA gave you", url: directory.newAccount)
+            throw ACMEError(.invalidInput, "this CA requires an external account binding (RFC 8555 §7.3.4); pass the key ID and MAC key the CA gave you", url: directory.newAccount)
         }
         let request = NewAccountRequest(contact: contact.isEmpty ? nil : contact, termsOfServiceAgreed: termsOfServiceAgreed,
                                         onlyReturnExisting: nil, externalAccountBinding: externalAccountBinding?.jws(for: key, newAccountURL: directory.newAccount))
@@ -85,7 +85,7 @@ extension ACMEClient {
     /// wrapped in an outer JWS signed by the old one. Returns the account with the new key.
     public func rollOver(_ account: ACMEAccount, to newKey: ACMEAccountKey) async throws -> ACMEAccount {
         guard let url = try await directory().keyChange else {
-            throw ACMEError(code: .unsupported, reason: "this CA's directory has no keyChange URL; it does not support key rollover", url: directoryURL)
+            throw ACMEError(.unsupported, "this CA's directory has no keyChange URL; it does not support key rollover", url: directoryURL)
         }
         let inner = "{\"account\":\(jsonString(account.url)),\"oldKey\":\(account.key.jwk.canonicalJSON)}"
         let innerJWS = try JWS.sign(payload: Array(inner.utf8), url: url, nonce: nil, key: newKey, signer: .jwk)

@@ -25,7 +25,7 @@ public struct ACMEAccountKey: Sendable {
     /// Wraps an RSA key of at least 2048 bits (signs RS256).
     public init(_ key: _RSA.Signing.PrivateKey) throws {
         guard key.keySizeInBits >= 2048 else {
-            throw ACMEError(code: .invalidInput, reason: "an RSA account key must have at least 2048 bits, this one has \(key.keySizeInBits)")
+            throw ACMEError(.invalidInput, "an RSA account key must have at least 2048 bits, this one has \(key.keySizeInBits)")
         }
         let components = try key.publicKey.getKeyPrimitives()
         backing = .rsa(key)
@@ -43,7 +43,7 @@ public struct ACMEAccountKey: Sendable {
         } else if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
             try self.init(key)
         } else {
-            throw ACMEError(code: .invalidInput, reason: "the PEM text is neither a P-256 nor an RSA private key")
+            throw ACMEError(.invalidInput, "the PEM text is neither a P-256 nor an RSA private key")
         }
     }
 

@@ -38,8 +38,8 @@ extension ACMEClient {
         while current.status != .valid {
             guard current.status == .pending else {
                 let problem = current.resource.challenges.compactMap(\.error).first
-                throw ACMEError(code: .validationFailed,
-                                reason: "the CA could not validate \(current.identifier.value) (authorization \(current.status)); check that the challenge answer is reachable from the CA",
+                throw ACMEError(.validationFailed,
+                                "the CA could not validate \(current.identifier.value) (authorization \(current.status)); check that the challenge answer is reachable from the CA",
                                 problem: problem, url: url)
             }
             try await poller.wait(retryAfter: retryAfter, what: "authorization of \(current.identifier.value)")

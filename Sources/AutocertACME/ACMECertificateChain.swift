@@ -18,14 +18,14 @@ public struct ACMECertificateChain: Sendable, Hashable {
         do {
             documents = try PEMDocument.parseMultiple(pemString: pem)
             for document in documents {
-                guard document.discriminator == "CERTIFICATE" else { throw ACMEError(code: .invalidResponse, reason: "unexpected \(document.discriminator)") }
+                guard document.discriminator == "CERTIFICATE" else { throw ACMEError(.invalidResponse, "unexpected \(document.discriminator)") }
                 _ = try Certificate(derEncoded: document.derBytes)
             }
         } catch {
-            throw ACMEError(code: .invalidResponse, reason: "the certificate chain is not a PEM list of certificates (\(error))", url: url)
+            throw ACMEError(.invalidResponse, "the certificate chain is not a PEM list of certificates (\(error))", url: url)
         }
         guard !documents.isEmpty else {
-            throw ACMEError(code: .invalidResponse, reason: "the certificate chain is empty", url: url)
+            throw ACMEError(.invalidResponse, "the certificate chain is empty", url: url)
         }
         self.pem = pem
         self.certificatesDER = documents.map(\.derBytes)
@@ -42,7 +42,7 @@ extension ACMEClient {
     /// Downloads the certificate chain of a `valid` order (RFC 8555 §7.4.2).
     public func downloadCertificate(for order: ACMEOrder, account: ACMEAccount) async throws -> ACMECertificateChain {
         guard let url = order.resource.certificate else {
-            throw ACMEError(code: .invalidInput, reason: "the order is \(order.status) and has no certificate yet; finalize it first", url: order.url)
+            throw ACMEError(.invalidInput, "the order is \(order.status) and has no certificate yet; finalize it first", url: order.url)
         }
         return try await downloadCertificate(at: url, account: account)
     }
@@ -54,7 +54,7 @@ extension ACMEClient {
                                       maxBytes: configuration.maxCertificateChainBytes, accept: "application/pem-certificate-chain")
         let text = String(decoding: response.body, as: UTF8.self)
         guard text.contains("-----BEGIN CERTIFICATE-----") else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA did not answer with a PEM certificate chain (\(ACMEResponse.describeBody(response)))", status: response.status, url: url)
+            throw ACMEError(.invalidResponse, "the CA did not answer with a PEM certificate chain (\(ACMEResponse.describeBody(response)))", status: response.status, url: url)
         }
         return try ACMECertificateChain(pem: text, alternateURLs: ACMEResponse.links(response, rel: "alternate"), url: url)
     }

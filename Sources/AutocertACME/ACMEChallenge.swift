@@ -32,7 +32,7 @@ public struct ACMEChallenge: Sendable, Hashable, Codable {
     /// `token || '.' || base64url(Thumbprint(accountKey))` (RFC 8555 §8.1).
     public func keyAuthorization(for key: ACMEAccountKey) throws -> String {
         guard let token, !token.isEmpty else {
-            throw ACMEError(code: .invalidResponse, reason: "the \(type) challenge has no token", url: url)
+            throw ACMEError(.invalidResponse, "the \(type) challenge has no token", url: url)
         }
         return ACMEChallenge.keyAuthorization(token: token, key: key)
     }

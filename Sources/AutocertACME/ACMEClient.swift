@@ -66,14 +66,14 @@ public final class ACMEClient: Sendable {
         let response = try await send(HTTPRequest(method: .get, url: directoryURL, headers: [HTTPHeader(name: "Accept", value: "application/json")]),
                                       maxBytes: configuration.maxJSONBytes, redirects: 2)
         if let error = ACMEResponse.error(in: response, url: directoryURL) {
-            throw ACMEError(code: .notACME, reason: "\(directoryURL) did not serve an ACME directory (HTTP \(response.status)); check the URL",
+            throw ACMEError(.notACME, "\(directoryURL) did not serve an ACME directory (HTTP \(response.status)); check the URL",
                             problem: error.problem, status: response.status, url: directoryURL)
         }
         let directory: ACMEDirectory
         do {
             directory = try ACMEResponse.decode(ACMEDirectory.self, from: response, url: directoryURL, what: "directory")
         } catch let error as ACMEError {
-            throw ACMEError(code: .notACME, reason: "\(directoryURL) is not an ACME directory: \(error.reason); check the URL",
+            throw ACMEError(.notACME, "\(directoryURL) is not an ACME directory: \(error.reason); check the URL",
                             status: response.status, url: directoryURL)
         }
         cachedDirectory.withLock { $0 = directory }
@@ -100,7 +100,7 @@ public final class ACMEClient: Sendable {
             logger.debug("badNonce from the CA; retrying with a fresh nonce", metadata: ["url": "\(url)", "attempt": "\(attempt)"])
             lastError = error
         }
-        throw ACMEError(code: .badNonce, reason: "the CA rejected \(configuration.maxNonceAttempts) fresh nonces in a row; check for a proxy replaying or caching requests",
+        throw ACMEError(.badNonce, "the CA rejected \(configuration.maxNonceAttempts) fresh nonces in a row; check for a proxy replaying or caching requests",
                         problem: lastError?.problem, status: lastError?.status, url: url)
     }
 
@@ -110,11 +110,11 @@ public final class ACMEClient: Sendable {
         let url = try await directory().newNonce
         let response = try await send(HTTPRequest(method: .head, url: url), maxBytes: 4096, redirects: 0)
         guard response.status < 400 || response.header("Replay-Nonce") != nil else {
-            throw ACMEResponse.error(in: response, url: url) ?? ACMEError(code: .invalidResponse, reason: "newNonce failed", status: response.status, url: url)
+            throw ACMEResponse.error(in: response, url: url) ?? ACMEError(.invalidResponse, "newNonce failed", status: response.status, url: url)
         }
         // send() stored the header in the pool; take it back out.
         guard let nonce = await nonces.take() else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA's newNonce answer has no Replay-Nonce header", status: response.status, url: url)
+            throw ACMEError(.invalidResponse, "the CA's newNonce answer has no Replay-Nonce header", status: response.status, url: url)
         }
         return nonce
     }
@@ -125,7 +125,7 @@ public final class ACMEClient: Sendable {
         do {
             response = try await transport.send(request, limits: HTTPLimits(timeout: configuration.requestTimeout, maxBodyBytes: maxBytes, maxRedirects: redirects))
         } catch let error as HTTPTransportError {
-            throw ACMEError(code: .transport, reason: "\(request.method.rawValue) \(request.url) failed: \(error.reason)", url: request.url)
+            throw ACMEError(.transport, "\(request.method.rawValue) \(request.url) failed: \(error.reason)", url: request.url)
         }
         if let nonce = response.header("Replay-Nonce") { await nonces.add(nonce) }
         logger.trace("ACME exchange", metadata: ["method": "\(request.method.rawValue)", "url": "\(request.url)", "status": "\(response.status)"])

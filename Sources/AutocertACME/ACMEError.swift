@@ -5,37 +5,33 @@
 public struct ACMEError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure. New codes may be added; switch with a `default`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Backing: String, Hashable, Sendable {
-            case serverProblem, rateLimited, badNonce, notACME, invalidResponse, transport
-            case validationFailed, orderFailed, pollTimedOut, invalidInput, unsupported
-        }
-        private let backing: Backing
-        private init(_ backing: Backing) { self.backing = backing }
+        private let name: String
+        private init(_ name: String) { self.name = name }
 
         /// The CA refused the request with a problem document; see ``ACMEError/problem``.
-        public static let serverProblem = Code(.serverProblem)
+        public static let serverProblem = Code("serverProblem")
         /// The CA's rate limit was hit (`rateLimited`, RFC 8555 §6.6); wait for ``ACMEError/retryAfter``.
-        public static let rateLimited = Code(.rateLimited)
+        public static let rateLimited = Code("rateLimited")
         /// The CA kept rejecting nonces past the configured number of fresh attempts.
-        public static let badNonce = Code(.badNonce)
+        public static let badNonce = Code("badNonce")
         /// The directory URL did not serve an ACME directory (RFC 8555 §7.1.1).
-        public static let notACME = Code(.notACME)
+        public static let notACME = Code("notACME")
         /// The CA's answer could not be understood (HTML, truncated or malformed JSON, missing header).
-        public static let invalidResponse = Code(.invalidResponse)
+        public static let invalidResponse = Code("invalidResponse")
         /// The HTTP exchange itself failed (connection, TLS, timeout); see the reason.
-        public static let transport = Code(.transport)
+        public static let transport = Code("transport")
         /// An authorization became `invalid`: the CA could not validate the challenge.
-        public static let validationFailed = Code(.validationFailed)
+        public static let validationFailed = Code("validationFailed")
         /// An order became `invalid`.
-        public static let orderFailed = Code(.orderFailed)
+        public static let orderFailed = Code("orderFailed")
         /// A resource did not reach a final state within the polling deadline.
-        public static let pollTimedOut = Code(.pollTimedOut)
+        public static let pollTimedOut = Code("pollTimedOut")
         /// The caller passed something unusable (an empty name list, a bad key).
-        public static let invalidInput = Code(.invalidInput)
+        public static let invalidInput = Code("invalidInput")
         /// The CA does not offer what was asked (no `keyChange`, no `revokeCert`, no EAB support).
-        public static let unsupported = Code(.unsupported)
+        public static let unsupported = Code("unsupported")
 
-        public var description: String { backing.rawValue }
+        public var description: String { name }
     }
 
     /// What kind of failure this is.
@@ -51,7 +47,7 @@ public struct ACMEError: Error, Sendable, CustomStringConvertible {
     /// The URL of the request that failed.
     public let url: String?
 
-    public init(code: Code, reason: String, problem: ACMEProblem? = nil, status: Int? = nil, retryAfter: Duration? = nil, url: String? = nil) {
+    public init(_ code: Code, _ reason: String, problem: ACMEProblem? = nil, status: Int? = nil, retryAfter: Duration? = nil, url: String? = nil) {
         self.code = code
         self.reason = reason
         self.problem = problem

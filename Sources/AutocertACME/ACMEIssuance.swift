@@ -41,7 +41,7 @@ extension ACMEClient {
                 guard authorization.status != .valid else { continue }
                 let types = solver.challengeTypes
                 guard authorization.status == .pending, let challenge = types.lazy.compactMap({ authorization.challenge($0) }).first else {
-                    throw ACMEError(code: .unsupported, reason: "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers none of \(types); offered: \(authorization.resource.challenges.map(\.type))", url: url)
+                    throw ACMEError(.unsupported, "the authorization of \(authorization.identifier.value) is \(authorization.status) and offers none of \(types); offered: \(authorization.resource.challenges.map(\.type))", url: url)
                 }
                 try await solver.present(challenge, for: authorization.identifier, keyAuthorization: challenge.keyAuthorization(for: account.key))
                 presented.append((challenge, authorization.identifier, url))
@@ -68,10 +68,10 @@ extension ACMEClient {
     /// public key and every name of the order is in its subjectAltName (RFC 5280 §4.2.1.6).
     static func check(_ chain: ACMECertificateChain, isFor names: [String], key: ACMECertificateKey, url: String) throws {
         guard let leafDER = chain.certificatesDER.first, let leaf = try? Certificate(derEncoded: leafDER) else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA's certificate chain holds no readable certificate", url: url)
+            throw ACMEError(.invalidResponse, "the CA's certificate chain holds no readable certificate", url: url)
         }
         guard leaf.publicKey == key.privateKey.publicKey else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA issued a certificate for another public key than the CSR's; it cannot be served with the order's key", url: url)
+            throw ACMEError(.invalidResponse, "the CA issued a certificate for another public key than the CSR's; it cannot be served with the order's key", url: url)
         }
         let certified = Set(((try? leaf.extensions.subjectAlternativeNames) ?? nil)?.compactMap { name -> String? in
             if case .dnsName(let dns) = name { return dns.lowercased() }
@@ -79,7 +79,7 @@ extension ACMEClient {
         } ?? [])
         let missing = names.filter { !certified.contains($0.lowercased()) }
         guard missing.isEmpty else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA issued a certificate that does not name \(missing) (it names \(certified.sorted())); it cannot be served for the order", url: url)
+            throw ACMEError(.invalidResponse, "the CA issued a certificate that does not name \(missing) (it names \(certified.sorted())); it cannot be served for the order", url: url)
         }
     }
 }

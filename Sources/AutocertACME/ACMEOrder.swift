@@ -28,7 +28,7 @@ extension ACMEClient {
     /// Asks for a certificate for `names` (RFC 8555 §7.4).
     public func newOrder(for names: [String], account: ACMEAccount) async throws -> ACMEOrder {
         guard !names.isEmpty else {
-            throw ACMEError(code: .invalidInput, reason: "an order needs at least one DNS name")
+            throw ACMEError(.invalidInput, "an order needs at least one DNS name")
         }
         let url = try await directory().newOrder
         let payload = try JSONEncoder.acme.encode(["identifiers": names.map(ACMEIdentifier.dns)])
@@ -63,7 +63,7 @@ extension ACMEClient {
         let poller = configuration.polling.start()
         while !targets.contains(current.status) {
             if current.status == .invalid || current.status == .expired {
-                throw ACMEError(code: .orderFailed, reason: "the order is \(current.status); start a new order after fixing the cause", problem: current.resource.error, url: current.url)
+                throw ACMEError(.orderFailed, "the order is \(current.status); start a new order after fixing the cause", problem: current.resource.error, url: current.url)
             }
             try await poller.wait(retryAfter: retryAfter, what: "order \(current.url) to become \(targets.map(\.rawValue).sorted().joined(separator: " or "))")
             (current, retryAfter) = try await fetchOrder(current.url, account: account)

@@ -31,7 +31,7 @@ public struct ACMEPolling: Sendable, Hashable {
         func wait(retryAfter: Duration?, what: String) async throws {
             let pause = policy.pause(retryAfter: retryAfter)
             guard ContinuousClock.now.advanced(by: pause) <= deadline else {
-                throw ACMEError(code: .pollTimedOut, reason: "gave up waiting for \(what) after \(policy.timeout); the CA may be slow, try again later")
+                throw ACMEError(.pollTimedOut, "gave up waiting for \(what) after \(policy.timeout); the CA may be slow, try again later")
             }
             try await Task.sleep(for: pause)
         }

@@ -9,18 +9,18 @@ enum ACMEResponse {
         let retryAfter = ACMEResponse.retryAfter(response)
         guard let problem = try? JSONDecoder().decode(ACMEProblem.self, from: Data(response.body)) else {
             return ACMEError(
-                code: .invalidResponse,
-                reason: "the CA answered HTTP \(response.status) without a problem document (\(describeBody(response)))",
+                .invalidResponse,
+                "the CA answered HTTP \(response.status) without a problem document (\(describeBody(response)))",
                 status: response.status, retryAfter: retryAfter, url: url)
         }
         if problem.isACMEError("rateLimited") {
-            return ACMEError(code: .rateLimited, reason: "the CA's rate limit was reached; wait before trying again, never retry at once",
+            return ACMEError(.rateLimited, "the CA's rate limit was reached; wait before trying again, never retry at once",
                              problem: problem, status: response.status, retryAfter: retryAfter, url: url)
         }
         if problem.isACMEError("badNonce") {
-            return ACMEError(code: .badNonce, reason: "the CA rejected the request's nonce", problem: problem, status: response.status, url: url)
+            return ACMEError(.badNonce, "the CA rejected the request's nonce", problem: problem, status: response.status, url: url)
         }
-        return ACMEError(code: .serverProblem, reason: "the CA refused the request", problem: problem,
+        return ACMEError(.serverProblem, "the CA refused the request", problem: problem,
                          status: response.status, retryAfter: retryAfter, url: url)
     }
 
@@ -28,13 +28,13 @@ enum ACMEResponse {
     static func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, url: String, what: String) throws -> T {
         let contentType = response.header("Content-Type")?.lowercased() ?? ""
         if contentType.contains("html") || response.body.first.map({ $0 == UInt8(ascii: "<") }) == true {
-            throw ACMEError(code: .invalidResponse, reason: "the CA answered with HTML instead of the \(what) JSON (\(describeBody(response)))",
+            throw ACMEError(.invalidResponse, "the CA answered with HTML instead of the \(what) JSON (\(describeBody(response)))",
                             status: response.status, url: url)
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
-            throw ACMEError(code: .invalidResponse, reason: "the \(what) is not valid JSON of the expected shape (\(jsonFailure(error))); the answer may be truncated",
+            throw ACMEError(.invalidResponse, "the \(what) is not valid JSON of the expected shape (\(jsonFailure(error))); the answer may be truncated",
                             status: response.status, url: url)
         }
     }
@@ -47,7 +47,7 @@ enum ACMEResponse {
     /// The `Location` header, required after a creation (RFC 8555 §7.3, §7.4).
     static func location(_ response: HTTPResponse, url: String, what: String) throws -> String {
         guard let location = response.header("Location"), !location.isEmpty else {
-            throw ACMEError(code: .invalidResponse, reason: "the CA created the \(what) but sent no Location header", status: response.status, url: url)
+            throw ACMEError(.invalidResponse, "the CA created the \(what) but sent no Location header", status: response.status, url: url)
         }
         return location
     }

@@ -23,7 +23,7 @@ extension ACMEClient {
     /// revoked gives a ``ACMEError/Code/serverProblem`` whose problem is `alreadyRevoked`.
     public func revoke(certificateDER: [UInt8], reason: ACMERevocationReason? = nil, signer: RevocationSigner) async throws {
         guard let url = try await directory().revokeCert else {
-            throw ACMEError(code: .unsupported, reason: "this CA's directory has no revokeCert URL", url: directoryURL)
+            throw ACMEError(.unsupported, "this CA's directory has no revokeCert URL", url: directoryURL)
         }
         var payload = "{\"certificate\":\"\(Base64URL.encode(certificateDER))\""
         if let reason { payload += ",\"reason\":\(reason.rawValue)" }

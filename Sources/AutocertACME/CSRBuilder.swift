@@ -15,7 +15,7 @@ public enum CSRBuilder {
     ///   asking the CA for an OCSP Must-Staple certificate (RFC 7633 §4.2.1).
     public static func csr(for names: [String], key: ACMECertificateKey, mustStaple: Bool = false) throws -> [UInt8] {
         guard let first = names.first else {
-            throw ACMEError(code: .invalidInput, reason: "a CSR needs at least one DNS name")
+            throw ACMEError(.invalidInput, "a CSR needs at least one DNS name")
         }
         var extensions = try Certificate.Extensions {
             SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })

@@ -17,7 +17,7 @@ public struct ExternalAccountBinding: Sendable, Hashable {
     /// Reads the MAC key in base64url, the form CAs publish it in.
     public init(keyID: String, base64URLMACKey: String) throws {
         guard let key = Base64URL.decode(base64URLMACKey), !key.isEmpty else {
-            throw ACMEError(code: .invalidInput, reason: "the external account binding MAC key is not base64url; copy it exactly as the CA gave it")
+            throw ACMEError(.invalidInput, "the external account binding MAC key is not base64url; copy it exactly as the CA gave it")
         }
         self.init(keyID: keyID, macKey: key)
     }

@@ -11,7 +11,7 @@ import SwiftASN1
 /// ```
 /// The certificates are kept as their DER bytes (each checked to have a Certificate's
 /// outer shape) and parsed only when the verifier needs one as a signer.
-public struct OCSPBasicResponse: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPBasicResponse: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var responseData: OCSPResponseData

@@ -23,7 +23,7 @@ public struct OCSPError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The kinds of failure. New codes may be added in any release.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
+        private let name: String
         private init(_ name: String) { self.name = name }
         public var description: String { name }
 

@@ -8,7 +8,7 @@ import SwiftASN1
 ///      critical    BOOLEAN DEFAULT FALSE,
 ///      extnValue   OCTET STRING }
 /// ```
-public struct OCSPExtension: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPExtension: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var oid: ASN1ObjectIdentifier

@@ -9,7 +9,7 @@ import SwiftASN1
 /// ```
 /// Requests built here are unsigned, as RFC 5019 §2.1 requires; a parsed request keeps its
 /// optionalSignature as it was encoded so that it re-serialises byte for byte.
-public struct OCSPRequest: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPRequest: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var tbsRequest: OCSPTBSRequest
@@ -64,7 +64,7 @@ public struct OCSPRequest: DERImplicitlyTaggable, Hashable, Sendable {
 ///     requestList                 SEQUENCE OF Request,
 ///     requestExtensions   [2]     EXPLICIT Extensions OPTIONAL }
 /// ```
-public struct OCSPTBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPTBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     /// The version when it was encoded explicitly (nil means the default, v1).
@@ -131,7 +131,7 @@ public struct OCSPTBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
 ///     reqCert                     CertID,
 ///     singleRequestExtensions     [0] EXPLICIT Extensions OPTIONAL }
 /// ```
-public struct OCSPSingleRequest: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPSingleRequest: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var certID: OCSPCertID

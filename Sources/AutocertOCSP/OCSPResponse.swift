@@ -7,7 +7,7 @@ import SwiftASN1
 ///    responseStatus         OCSPResponseStatus,
 ///    responseBytes          [0] EXPLICIT ResponseBytes OPTIONAL }
 /// ```
-public struct OCSPResponse: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPResponse: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var responseStatus: OCSPResponseStatus
@@ -67,7 +67,7 @@ public struct OCSPResponse: DERImplicitlyTaggable, Hashable, Sendable {
 ///     sigRequired           (5),  -- Must sign the request
 ///     unauthorized          (6)   -- Request unauthorized }
 /// ```
-public enum OCSPResponseStatus: Int, DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public enum OCSPResponseStatus: Int, DERImplicitlyTaggable, Hashable, Sendable {
     case successful = 0
     case malformedRequest = 1
     case internalError = 2

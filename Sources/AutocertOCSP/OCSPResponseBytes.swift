@@ -7,7 +7,7 @@ import SwiftASN1
 ///     responseType   OBJECT IDENTIFIER,
 ///     response       OCTET STRING }
 /// ```
-public struct OCSPResponseBytes: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPResponseBytes: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var responseType: ASN1ObjectIdentifier

@@ -13,7 +13,7 @@ import SwiftASN1
 /// An explicitly encoded v1 is accepted although DER forbids encoding a DEFAULT value:
 /// the signature covers the exact bytes, so nothing is ambiguous, and real responders
 /// (and OpenSSL, Go and BoringSSL) send and accept it. Any other version is refused.
-public struct OCSPResponseData: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPResponseData: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     /// The version when it was encoded explicitly (nil means the default, v1).
@@ -91,7 +91,7 @@ public struct OCSPResponseData: DERImplicitlyTaggable, Hashable, Sendable {
 ///                          -- (excluding the tag and length fields)
 /// ```
 /// The module uses EXPLICIT tags, so both alternatives are explicitly tagged.
-public enum OCSPResponderID: DERParseable, DERSerializable, Hashable, Sendable {
+@_spi(OCSPWire) public enum OCSPResponderID: DERParseable, DERSerializable, Hashable, Sendable {
     /// The responder's subject name, as its DER bytes.
     case byName(ArraySlice<UInt8>)
     /// The SHA-1 of the responder's subjectPublicKey BIT STRING contents.

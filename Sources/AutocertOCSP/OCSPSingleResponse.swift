@@ -10,7 +10,7 @@ import SwiftASN1
 ///    nextUpdate         [0]       EXPLICIT GeneralizedTime OPTIONAL,
 ///    singleExtensions   [1]       EXPLICIT Extensions OPTIONAL }
 /// ```
-public struct OCSPSingleResponse: DERImplicitlyTaggable, Hashable, Sendable {
+@_spi(OCSPWire) public struct OCSPSingleResponse: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     public var certID: OCSPCertID
@@ -79,7 +79,7 @@ public struct OCSPSingleResponse: DERImplicitlyTaggable, Hashable, Sendable {
 ///     revocationTime              GeneralizedTime,
 ///     revocationReason    [0]     EXPLICIT CRLReason OPTIONAL }
 /// ```
-public enum OCSPCertStatus: DERParseable, DERSerializable, Hashable, Sendable {
+@_spi(OCSPWire) public enum OCSPCertStatus: DERParseable, DERSerializable, Hashable, Sendable {
     case good
     case revoked(time: GeneralizedTime, reason: OCSPRevocationReason?)
     case unknown

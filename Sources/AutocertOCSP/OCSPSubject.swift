@@ -126,7 +126,7 @@ public struct OCSPSubject: Sendable {
 
     /// An unsigned request for this certificate (RFC 5019 §2.1: one CertID, no signature),
     /// with a nonce extension (RFC 8954) when `nonce` is given.
-    public func request(hash: OCSPHashAlgorithm = .sha1, nonce: [UInt8]? = nil) -> OCSPRequest {
+    @_spi(OCSPWire) public func request(hash: OCSPHashAlgorithm = .sha1, nonce: [UInt8]? = nil) -> OCSPRequest {
         let single = OCSPSingleRequest(certID: certID(hash: hash))
         let extensions = nonce.map { [OCSPExtension.nonce($0)] }
         return OCSPRequest(tbsRequest: OCSPTBSRequest(requestList: [single], requestExtensions: extensions))

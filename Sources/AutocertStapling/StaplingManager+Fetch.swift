@@ -147,7 +147,7 @@ extension StaplingManager {
             core.schedule(id, at: next, kind: .fetch)
             return (Int(entry.failureStreak), next, entry.servedUntil, warn)
         }) else { return }
-        metrics.failed(error.code.name)
+        metrics.failed("\(error.code)")
         // An outage over many certificates must not flood the log: warn on the first failure
         // and then at streaks 2, 4, 8, …; the rest goes to debug (events and metrics see all).
         let level: Logger.Level = streak & (streak - 1) == 0 || warn ? .warning : .debug

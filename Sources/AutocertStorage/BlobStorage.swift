@@ -19,7 +19,7 @@ public protocol BlobStorage: Sendable {
 public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure. New codes may be added; switch with a `default`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
+        private let name: String
         private init(_ name: String) { self.name = name }
         public var description: String { name }
 

@@ -2,34 +2,30 @@
 public struct TLSBackendError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; compare with the static members.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String, Sendable { // private: new codes can be added
-            case invalidCertifiedKey, notTLS, invalidClientHello, clientHelloTooLarge, truncatedClientHello
-            case noCertificate, handshakeFailed, handshakeTimeout, libraryFailure, unexpectedClose
-        }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-        public var description: String { value.rawValue }
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
 
         /// A ``CertifiedKey`` that the library cannot load.
-        public static let invalidCertifiedKey = Code(.invalidCertifiedKey)
+        public static let invalidCertifiedKey = Code("invalidCertifiedKey")
         /// The peer did not speak TLS (plain HTTP, garbage, SSL 2).
-        public static let notTLS = Code(.notTLS)
+        public static let notTLS = Code("notTLS")
         /// The ClientHello is malformed (RFC 8446 §4.1.2).
-        public static let invalidClientHello = Code(.invalidClientHello)
+        public static let invalidClientHello = Code("invalidClientHello")
         /// The ClientHello is larger than ``TLSServerConfiguration/maximumClientHelloSize``.
-        public static let clientHelloTooLarge = Code(.clientHelloTooLarge)
+        public static let clientHelloTooLarge = Code("clientHelloTooLarge")
         /// The connection ended in the middle of a ClientHello.
-        public static let truncatedClientHello = Code(.truncatedClientHello)
+        public static let truncatedClientHello = Code("truncatedClientHello")
         /// The selector had no certificate for the name asked for.
-        public static let noCertificate = Code(.noCertificate)
+        public static let noCertificate = Code("noCertificate")
         /// The library failed the handshake (its errors are in ``TLSBackendError/libraryErrors``).
-        public static let handshakeFailed = Code(.handshakeFailed)
+        public static let handshakeFailed = Code("handshakeFailed")
         /// The handshake did not finish within the configured timeout.
-        public static let handshakeTimeout = Code(.handshakeTimeout)
+        public static let handshakeTimeout = Code("handshakeTimeout")
         /// A library call failed outside a handshake.
-        public static let libraryFailure = Code(.libraryFailure)
+        public static let libraryFailure = Code("libraryFailure")
         /// The peer closed the connection without close_notify (RFC 8446 §6.1).
-        public static let unexpectedClose = Code(.unexpectedClose)
+        public static let unexpectedClose = Code("unexpectedClose")
     }
 
     public let code: Code
@@ -45,6 +41,6 @@ public struct TLSBackendError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        libraryErrors.isEmpty ? "\(code): \(reason)" : "\(code): \(reason) [\(libraryErrors.joined(separator: "; "))]"
+        libraryErrors.isEmpty ? "TLS \(code): \(reason)" : "TLS \(code): \(reason) [\(libraryErrors.joined(separator: "; "))]"
     }
 }

@@ -17,7 +17,7 @@ package enum TLSEngineReadStatus {
 }
 
 /// One server-side TLS connection of a C library, owning its C pointers, fed ciphertext from
-/// memory and drained of ciphertext to memory. Event-loop bound; never `Sendable`.
+/// the channel's buffers and drained of ciphertext into one. Event-loop bound; never `Sendable`.
 ///
 /// The backend creates it once the certificate is known: the ``CertifiedKey`` is loaded
 /// before the library sees a byte, and the ALPN answer is decided (``ALPNPolicy``).
@@ -29,7 +29,7 @@ package protocol TLSServerEngine: AnyObject {
     /// Decrypts one record's plaintext (at most `buffer.count` bytes) into `buffer`; returns
     /// how many bytes it wrote, and `.wantMore` when the library needs more ciphertext.
     func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus)
-    /// Encrypts `plaintext` (the output is then in ``takeOutput(into:)``).
+    /// Encrypts `plaintext` (the output is then in ``takeOutput(allocator:)``).
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus
     /// Queues close_notify (RFC 8446 §6.1).
     func shutdown()

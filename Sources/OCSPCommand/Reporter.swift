@@ -86,7 +86,7 @@ enum JSONLine {
             object["responder"] = answer.responderURL ?? NSNull()
         case .failure(let error):
             object["status"] = "error"
-            object["error"] = ["code": error.code.name, "reason": error.reason]
+            object["error"] = ["code": "\(error.code)", "reason": error.reason]
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

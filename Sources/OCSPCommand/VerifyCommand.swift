@@ -1,5 +1,5 @@
 import ArgumentParser
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import Foundation
 
 extension OCSPCommand {

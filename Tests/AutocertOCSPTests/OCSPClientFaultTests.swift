@@ -1,5 +1,5 @@
 import AutocertHTTP
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import AutocertTestSupport
 import Foundation
 import Testing

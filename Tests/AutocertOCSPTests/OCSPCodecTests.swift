@@ -1,4 +1,4 @@
-@testable import AutocertOCSP
+@_spi(OCSPWire) @testable import AutocertOCSP
 import Foundation
 import SwiftASN1
 import Testing

@@ -1,4 +1,4 @@
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 
 /// What every response, request, fragment and bundle row of MANIFEST.tsv must yield.
 ///

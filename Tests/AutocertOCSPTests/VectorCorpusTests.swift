@@ -1,4 +1,4 @@
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import Foundation
 import SwiftASN1
 import Testing

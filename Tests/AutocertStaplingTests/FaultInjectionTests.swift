@@ -1,6 +1,6 @@
 @testable import AutocertStapling
 import AutocertHTTP
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import AutocertTestSupport
 import Crypto
 import Foundation

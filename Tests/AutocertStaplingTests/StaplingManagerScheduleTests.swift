@@ -1,6 +1,6 @@
 @testable import AutocertStapling
 import AutocertHTTP
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import AutocertStorage
 import AutocertTestSupport
 import Foundation

@@ -74,7 +74,7 @@ struct ManagerSelectionTests {
         let clock = ManualClock(Date())
         let harness = try Harness(names: ["example.test"], stapleOCSP: false, clock: clock)
         defer { harness.stop() }
-        harness.ca.failNext(1, with: ACMEError(code: .rateLimited, reason: "too many certificates", retryAfter: .seconds(7200)))
+        harness.ca.failNext(1, with: ACMEError(.rateLimited, "too many certificates", retryAfter: .seconds(7200)))
         await #expect(throws: AutocertError.self) { try await harness.select(Harness.hello("example.test")) }
         clock.advance(by: 3600)
         let held = await #expect(throws: AutocertError.self) { try await harness.select(Harness.hello("example.test")) }

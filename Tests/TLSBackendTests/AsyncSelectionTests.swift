@@ -3,7 +3,7 @@ import AutocertTLS
 import Synchronization
 import Testing
 
-/// A certificate that takes time to obtain does not hold up the event loop (DESIGN seam 4).
+/// A certificate that takes time to obtain does not hold up the event loop (docs/architecture.md, the TLS seam).
 @Suite(.serialized)
 struct AsyncSelectionTests {
     /// Holds the selector for `slow.test` until the test opens it.

@@ -1,4 +1,4 @@
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import Foundation
 
 /// libFuzzer entry point: parse the input as an OCSPResponse, then run the whole verifier

@@ -1,5 +1,5 @@
 import AutocertHTTP
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import Foundation
 import SwiftASN1
 import Synchronization

@@ -1,4 +1,4 @@
-import AutocertOCSP
+@_spi(OCSPWire) import AutocertOCSP
 import AutocertStapling
 import Crypto
 import Foundation
