@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AutocertOCSP", targets: ["AutocertOCSP"]),
         .library(name: "AutocertHTTP", targets: ["AutocertHTTP"]),
+        .library(name: "AutocertCurl", targets: ["AutocertCurl"]),
         .executable(name: "ocsp", targets: ["OCSPCommand"]),
         .executable(name: "autocert-demo-ca", targets: ["DemoCA"]),
         // MARK: products: stapling (issue 3)
@@ -34,7 +35,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // MARK: HTTP transport (libcurl)
+        // MARK: HTTP transport (the protocol only; no C library)
+        .target(name: "AutocertHTTP"),
+
+        // MARK: libcurl transport (the default wherever it is linked)
         .systemLibrary(
             name: "CAutocertCurl",
             path: "Sources/CAutocertCurl",
@@ -42,11 +46,11 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(
-            name: "AutocertHTTP",
-            dependencies: ["CAutocertCurl"]
+            name: "AutocertCurl",
+            dependencies: ["AutocertHTTP", "CAutocertCurl"]
         ),
 
-        // MARK: OCSP client (no TLS, no NIO)
+        // MARK: OCSP client (no TLS, no NIO, no libcurl: the caller passes a transport)
         .target(
             name: "AutocertOCSP",
             dependencies: [
@@ -60,6 +64,7 @@ let package = Package(
             name: "OCSPCommand",
             dependencies: [
                 "AutocertOCSP",
+                "AutocertCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +75,7 @@ let package = Package(
             name: "AutocertStapling",
             dependencies: [
                 "AutocertOCSP",
+                "AutocertCurl",
                 "AutocertStorage",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -89,6 +95,7 @@ let package = Package(
                 "AutocertStapling",
                 "AutocertOCSP",
                 "AutocertHTTP",
+                "AutocertCurl",
                 "AutocertStorage",
                 "AutocertTestSupport",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -220,6 +227,7 @@ let package = Package(
             name: "AutocertACME",
             dependencies: [
                 "AutocertHTTP",
+                "AutocertCurl",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -231,6 +239,8 @@ let package = Package(
             name: "AutocertACMETests",
             dependencies: [
                 "AutocertACME",
+                "AutocertHTTP",
+                "AutocertCurl",
                 "AutocertTestSupport",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -252,6 +262,7 @@ let package = Package(
             dependencies: [
                 "AutocertACME",
                 "AutocertHTTP",
+                "AutocertCurl",
                 "AutocertOCSP",
                 "AutocertStapling",
                 .product(name: "Logging", package: "swift-log"),
@@ -264,20 +275,21 @@ let package = Package(
         .testTarget(
             name: "AutocertTestSupportTests",
             dependencies: [
-                "AutocertTestSupport", "AutocertACME", "AutocertOCSP",
+                "AutocertTestSupport", "AutocertACME", "AutocertOCSP", "AutocertCurl",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .testTarget(
             name: "AutocertHTTPTests",
-            dependencies: ["AutocertHTTP", "AutocertTestSupport"]
+            dependencies: ["AutocertHTTP", "AutocertCurl", "AutocertTestSupport"]
         ),
         .testTarget(
             name: "AutocertOCSPTests",
             dependencies: [
                 "AutocertOCSP",
                 "AutocertHTTP",
+                "AutocertCurl",
                 "AutocertTestSupport",
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),

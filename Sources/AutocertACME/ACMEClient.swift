@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertHTTP
 import Foundation
 import Logging

@@ -1,7 +1,9 @@
 /// Sends one HTTP request and returns the whole response, within limits.
 ///
 /// This is the only way the OCSP client and the ACME client reach the network, so that
-/// tests, proxies and other HTTP stacks can stand in for the default ``CurlTransport``.
+/// tests, proxies and other HTTP stacks can stand in for libcurl. This module holds only the
+/// protocol and its values and links no C library; the libcurl implementation,
+/// `CurlTransport`, is in the `AutocertCurl` module.
 /// An implementation must honour every field of ``HTTPLimits``: a fetch without a deadline
 /// or a body cap is how a slow or hostile server pins a process.
 public protocol HTTPTransport: Sendable {

@@ -45,7 +45,12 @@ public struct OCSPClient: Sendable {
     public let configuration: Configuration
     let transport: any HTTPTransport
 
-    public init(transport: any HTTPTransport = CurlTransport.shared, configuration: Configuration = Configuration()) {
+    /// A client that reaches responders through `transport`.
+    ///
+    /// There is no default transport, so that a program using only this module links no
+    /// HTTP library: pass `.curl` (the shared `CurlTransport`, with `import AutocertCurl`)
+    /// or an ``HTTPTransport`` of your own (see Examples/OCSPCustomTransport).
+    public init(transport: any HTTPTransport, configuration: Configuration = Configuration()) {
         self.transport = transport
         self.configuration = configuration
     }

@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertOCSP
 import AutocertStorage
 import Foundation
@@ -33,14 +34,15 @@ public final class StaplingManager: Service, Sendable {
     let broadcast = EventBroadcast<StaplingEvent>()
 
     /// - Parameters:
-    ///   - client: the OCSP client (its transport, hash, verification policy).
+    ///   - client: the OCSP client (its transport, hash, verification policy); default one on
+    ///     the shared libcurl transport.
     ///   - storage: where staples persist across restarts; nil keeps them in memory only.
     ///   - clock: wall-clock time and sleeping; inject a manual clock in tests.
     ///   - logger: every log line goes here (library code never logs elsewhere).
     ///   - metricsFactory: where metrics go; default the bootstrapped `MetricsSystem`.
     public init(
         configuration: Configuration = Configuration(),
-        client: OCSPClient = OCSPClient(),
+        client: OCSPClient = OCSPClient(transport: .curl),
         storage: (any BlobStorage)? = nil,
         clock: any StaplingClock = SystemStaplingClock(),
         logger: Logger,

@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertHTTP
 @_spi(OCSPWire) import AutocertOCSP
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutocertCurl
 import AutocertOCSP
 import Foundation
 
@@ -60,7 +61,7 @@ extension OCSPCommand {
             if out != nil, paths.count != 1 {
                 throw ValidationError("--out writes one response: give exactly one certificate")
             }
-            let client = OCSPClient(configuration: OCSPClient.Configuration(
+            let client = OCSPClient(transport: .curl, configuration: OCSPClient.Configuration(
                 timeout: .milliseconds(Int64(timeout * 1000)),
                 hashAlgorithm: OCSPHashAlgorithm(rawValue: hashAlgorithm) ?? .sha1
             ))

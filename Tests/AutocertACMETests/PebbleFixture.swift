@@ -1,4 +1,5 @@
 import AutocertACME
+import AutocertCurl
 import AutocertHTTP
 import AutocertTestSupport
 import Foundation

@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertHTTP
 import AutocertTestSupport
 import Foundation

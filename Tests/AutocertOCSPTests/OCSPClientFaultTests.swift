@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertHTTP
 @_spi(OCSPWire) import AutocertOCSP
 import AutocertTestSupport
@@ -26,7 +27,7 @@ struct OCSPClientFaultTests {
     private func failure(_ reply: LoopbackHTTPServer.Reply, timeout: Duration = .seconds(10)) async throws -> OCSPError? {
         let server = try LoopbackHTTPServer { _ in reply }
         defer { server.stop() }
-        let client = OCSPClient(configuration: .init(timeout: timeout))
+        let client = OCSPClient(transport: .curl, configuration: .init(timeout: timeout))
         return await #expect(throws: OCSPError.self) { try await client.check(subject, responderURL: server.url) }
     }
 
@@ -35,7 +36,7 @@ struct OCSPClientFaultTests {
             Self.ocsp(body, extra: [("Cache-Control", "max-age=600, public")])
         }
         defer { server.stop() }
-        let answer = try await OCSPClient().check(subject, responderURL: server.url + "/ocsp")
+        let answer = try await OCSPClient(transport: .curl).check(subject, responderURL: server.url + "/ocsp")
         #expect(answer.status == .good)
         #expect(answer.maxAge == .seconds(600))
         #expect(server.requests.first?.method == "GET")
@@ -44,7 +45,7 @@ struct OCSPClientFaultTests {
 
     @Test func responderDown() async throws {
         let port = try FreePort.allocate()
-        let error = await #expect(throws: OCSPError.self) { try await OCSPClient().check(subject, responderURL: "http://127.0.0.1:\(port)") }
+        let error = await #expect(throws: OCSPError.self) { try await OCSPClient(transport: .curl).check(subject, responderURL: "http://127.0.0.1:\(port)") }
         #expect(error?.code == .transportFailed)
     }
 
@@ -121,25 +122,25 @@ struct OCSPClientFaultTests {
         defer { target.stop() }
         let hop = try LoopbackHTTPServer { _ in .respond(status: 302, headers: [("Location", target.url + "/")], body: []) }
         defer { hop.stop() }
-        #expect(try await OCSPClient().check(subject, responderURL: hop.url).status == .good)
+        #expect(try await OCSPClient(transport: .curl).check(subject, responderURL: hop.url).status == .good)
 
         let loop = try LoopbackHTTPServer { request in .respond(status: 302, headers: [("Location", "/again\(request.path.count)")], body: []) }
         defer { loop.stop() }
-        let error = await #expect(throws: OCSPError.self) { try await OCSPClient().check(subject, responderURL: loop.url) }
+        let error = await #expect(throws: OCSPError.self) { try await OCSPClient(transport: .curl).check(subject, responderURL: loop.url) }
         #expect(error?.code == .transportFailed)
         #expect(loop.requests.count == 3)
     }
 
     @Test func certificateWithoutResponderURL() async throws {
         let bare = try OCSPSubject(certificate: authority.issue("bare.test", ocspURL: nil).certificate, issuer: authority.certificate)
-        let error = await #expect(throws: OCSPError.self) { try await OCSPClient().check(bare) }
+        let error = await #expect(throws: OCSPError.self) { try await OCSPClient(transport: .curl).check(bare) }
         #expect(error?.code == .noResponderURL)
     }
 
     @Test func largeRequestsArePosted() async throws {
         let server = try LoopbackHTTPServer { [body = try goodResponse()] _ in Self.ocsp(body) }
         defer { server.stop() }
-        let client = OCSPClient(configuration: .init(hashAlgorithm: .sha512, sendNonce: true))
+        let client = OCSPClient(transport: .curl, configuration: .init(hashAlgorithm: .sha512, sendNonce: true))
         // The response carries no nonce, so it is refused; what matters here is the method.
         _ = try? await client.check(subject, responderURL: server.url)
         let request = try #require(server.requests.first)

@@ -1,3 +1,4 @@
+import AutocertCurl
 import AutocertOCSP
 import AutocertTestSupport
 import Foundation
@@ -51,7 +52,7 @@ struct OCSPResponderIntegrationTests {
     func goodRevokedAndUnknown(name: String, keyType: TestPKI.KeyType, delegated: Bool, embed: Bool) async throws {
         let setup = try await Setup.start(keyType: keyType, delegated: delegated, embedCertificates: embed)
         defer { Task { await setup.stop() } }
-        let client = OCSPClient()
+        let client = OCSPClient(transport: .curl)
 
         let good = try await client.check(setup.subject(setup.good))
         #expect(good.status == .good)
@@ -77,7 +78,7 @@ struct OCSPResponderIntegrationTests {
     @Test func sha256CertIDIsAnsweredToo() async throws {
         let setup = try await Setup.start()
         defer { Task { await setup.stop() } }
-        let client = OCSPClient(configuration: .init(hashAlgorithm: .sha256))
+        let client = OCSPClient(transport: .curl, configuration: .init(hashAlgorithm: .sha256))
         let answer = try await client.check(setup.subject(setup.good))
         #expect(answer.status == .good)
         #expect(try answer.certID == setup.subject(setup.good).certID(hash: .sha256))
@@ -88,7 +89,7 @@ struct OCSPResponderIntegrationTests {
     @Test func nonceIsSentAndChecked() async throws {
         let setup = try await Setup.start()
         defer { Task { await setup.stop() } }
-        let answer = try await OCSPClient(configuration: .init(sendNonce: true)).check(setup.subject(setup.good))
+        let answer = try await OCSPClient(transport: .curl, configuration: .init(sendNonce: true)).check(setup.subject(setup.good))
         #expect(answer.status == .good)
         await setup.stop()
     }
@@ -96,7 +97,7 @@ struct OCSPResponderIntegrationTests {
     @Test func delegateWithoutOCSPSigningIsRefused() async throws {
         let setup = try await Setup.start(delegated: true, withOCSPSigning: false)
         defer { Task { await setup.stop() } }
-        let error = await #expect(throws: OCSPError.self) { try await OCSPClient().check(setup.subject(setup.good)) }
+        let error = await #expect(throws: OCSPError.self) { try await OCSPClient(transport: .curl).check(setup.subject(setup.good)) }
         #expect(error?.code == .unauthorizedSigner)
         await setup.stop()
     }
@@ -109,7 +110,7 @@ struct OCSPResponderIntegrationTests {
         let other = try await Setup.start()
         defer { Task { await other.stop() } }
         let error = await #expect(throws: OCSPError.self) {
-            try await OCSPClient().check(setup.subject(setup.good), responderURL: other.responder.url)
+            try await OCSPClient(transport: .curl).check(setup.subject(setup.good), responderURL: other.responder.url)
         }
         #expect(error?.code == .badSignature, "\(String(describing: error))")
         await other.stop()

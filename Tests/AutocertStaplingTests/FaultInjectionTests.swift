@@ -1,4 +1,5 @@
 @testable import AutocertStapling
+import AutocertCurl
 import AutocertHTTP
 @_spi(OCSPWire) import AutocertOCSP
 import AutocertTestSupport

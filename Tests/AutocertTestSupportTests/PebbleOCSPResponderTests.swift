@@ -1,4 +1,5 @@
 import AutocertACME
+import AutocertCurl
 import AutocertOCSP
 import AutocertTestSupport
 import Foundation
@@ -45,20 +46,20 @@ struct PebbleOCSPResponderTests {
             let first = try await issue("first.test")
             let second = try await issue("second.test")
 
-            let good = try await OCSPClient().check(first)
+            let good = try await OCSPClient(transport: .curl).check(first)
             #expect(good.status == .good)
             #expect(good.signer == .issuer)
 
             // Revoked at the CA (Pebble) ...
             let firstDER = first.certificate.derBytesForTest
             try await client.revoke(certificateDER: firstDER, reason: .superseded, signer: .account(account))
-            let revoked = try await OCSPClient().check(first)
+            let revoked = try await OCSPClient(transport: .curl).check(first)
             #expect(revoked.revocationReason == .superseded)
 
             // ... or in the responder only, as a test of a CA that revokes before Pebble knows.
-            #expect(try await OCSPClient().check(second).status == .good)
+            #expect(try await OCSPClient(transport: .curl).check(second).status == .good)
             responder.revoke(serialHex: hexSerial(second.certificate), reason: "keyCompromise")
-            #expect(try await OCSPClient().check(second).revocationReason == .keyCompromise)
+            #expect(try await OCSPClient(transport: .curl).check(second).revocationReason == .keyCompromise)
             #expect(responder.requestCount == 4)
         } catch {
             await responder.stop()

@@ -1,8 +1,13 @@
+import AutocertHTTP
 internal import CAutocertCurl
 import Foundation
 import Synchronization
 
-/// The default ``HTTPTransport``: the system's libcurl, driven by one dedicated thread.
+/// The libcurl ``HTTPTransport``: the system's libcurl, driven by one dedicated thread.
+///
+/// The default transport of every part of the package that links it (the stapler, the ACME
+/// client's convenience initializer, the `ocsp` command); ``HTTPTransport/curl`` names the
+/// shared instance.
 ///
 /// All transfers of one transport share a single `curl_multi` handle served by its own
 /// thread, so waiting on the network never blocks Swift's cooperative thread pool and a

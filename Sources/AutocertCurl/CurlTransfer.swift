@@ -1,3 +1,4 @@
+import AutocertHTTP
 internal import CAutocertCurl
 import Synchronization
 
