@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "AutocertCurl", targets: ["AutocertCurl"]),
         .executable(name: "ocsp", targets: ["OCSPCommand"]),
         .executable(name: "autocert-demo-ca", targets: ["DemoCA"]),
+        .executable(name: "ocsp-custom-transport", targets: ["OCSPCustomTransport"]),
         // MARK: products: stapling (issue 3)
         .library(name: "AutocertStorage", targets: ["AutocertStorage"]),
         .library(name: "AutocertStapling", targets: ["AutocertStapling"]),
@@ -254,6 +255,13 @@ let package = Package(
             name: "DemoCA",
             dependencies: ["AutocertTestSupport"],
             path: "Examples/DemoCA"
+        ),
+
+        // MARK: The OCSP client on a transport of the user's own (links no libcurl)
+        .executableTarget(
+            name: "OCSPCustomTransport",
+            dependencies: ["AutocertOCSP", "AutocertHTTP"],
+            path: "Examples/OCSPCustomTransport"
         ),
 
         // MARK: Test scaffolding (free ports, child processes, bounded polls); in no product
