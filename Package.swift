@@ -5,24 +5,25 @@ let package = Package(
     name: "swift-autocert",
     platforms: [.macOS(.v15)],
     products: [
+        // MARK: OCSP client, HTTP transports, executables
         .library(name: "AutocertOCSP", targets: ["AutocertOCSP"]),
         .library(name: "AutocertHTTP", targets: ["AutocertHTTP"]),
         .library(name: "AutocertCurl", targets: ["AutocertCurl"]),
         .executable(name: "ocsp", targets: ["OCSPCommand"]),
         .executable(name: "autocert-demo-ca", targets: ["DemoCA"]),
         .executable(name: "ocsp-custom-transport", targets: ["OCSPCustomTransport"]),
-        // MARK: products: stapling (issue 3)
+        // MARK: Storage and stapling
         .library(name: "AutocertStorage", targets: ["AutocertStorage"]),
         .library(name: "AutocertStapling", targets: ["AutocertStapling"]),
-        // MARK: products: TLS (issue 4)
+        // MARK: TLS seam, backends, example server
         .library(name: "AutocertTLS", targets: ["AutocertTLS"]),
         .library(name: "AutocertOpenSSL", targets: ["AutocertOpenSSL"]),
         .library(name: "AutocertGnuTLS", targets: ["AutocertGnuTLS"]),
         .library(name: "AutocertStaplingTLS", targets: ["AutocertStaplingTLS"]),
         .executable(name: "autocert-server", targets: ["AutocertServer"]),
-        // MARK: products: autocert (issue 6)
+        // MARK: Autocert (the Manager)
         .library(name: "Autocert", targets: ["Autocert"]),
-        // MARK: products: ACME (issue 5)
+        // MARK: ACME client
         .library(name: "AutocertACME", targets: ["AutocertACME"]),
     ],
     dependencies: [
@@ -70,7 +71,7 @@ let package = Package(
             ]
         ),
 
-        // MARK: targets: stapling (issue 3)
+        // MARK: Storage and stapling
         .target(name: "AutocertStorage"),
         .target(
             name: "AutocertStapling",
@@ -107,7 +108,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // MARK: targets: TLS (issue 4)
+        // MARK: TLS seam, backends, example server
         .target(
             name: "AutocertTLS",
             dependencies: [
@@ -176,7 +177,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // MARK: targets: autocert (issue 6)
+        // MARK: Autocert (the Manager)
         .target(
             name: "Autocert",
             dependencies: [
@@ -223,7 +224,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
-        // MARK: targets: ACME (issue 5)
+        // MARK: ACME client
         .target(
             name: "AutocertACME",
             dependencies: [
