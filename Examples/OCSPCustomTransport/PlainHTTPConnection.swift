@@ -24,10 +24,10 @@ final class PlainHTTPConnection {
         var addresses: UnsafeMutablePointer<addrinfo>?
         let resolved = getaddrinfo(host, String(port), &hints, &addresses)
         guard resolved == 0, let first = addresses else {
-            throw HTTPTransportError(code: .connectionFailed, reason: "cannot resolve '\(host)': \(String(cString: gai_strerror(resolved))); check the name")
+            throw HTTPTransportError(.connectionFailed, "cannot resolve '\(host)': \(String(cString: gai_strerror(resolved))); check the name")
         }
         defer { freeaddrinfo(addresses) }
-        var failure = HTTPTransportError(code: .connectionFailed, reason: "\(peer) has no address to connect to")
+        var failure = HTTPTransportError(.connectionFailed, "\(peer) has no address to connect to")
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let address = candidate?.pointee {
             candidate = address.ai_next
@@ -58,7 +58,7 @@ final class PlainHTTPConnection {
             } else if errno == EAGAIN || errno == EINTR {
                 try Self.wait(fd, for: POLLOUT, until: deadline, peer: peer)
             } else {
-                throw HTTPTransportError(code: .connectionFailed, reason: "sending to \(peer) failed: \(String(cString: strerror(errno)))")
+                throw HTTPTransportError(.connectionFailed, "sending to \(peer) failed: \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -70,7 +70,7 @@ final class PlainHTTPConnection {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count >= 0 { return Array(buffer[..<count]) }
             guard errno == EAGAIN || errno == EINTR else {
-                throw HTTPTransportError(code: .connectionFailed, reason: "reading from \(peer) failed: \(String(cString: strerror(errno)))")
+                throw HTTPTransportError(.connectionFailed, "reading from \(peer) failed: \(String(cString: strerror(errno)))")
             }
             try Self.wait(fd, for: POLLIN, until: deadline, peer: peer)
         }
@@ -80,14 +80,14 @@ final class PlainHTTPConnection {
     private static func connect(_ fd: Int32, to address: addrinfo, peer: String, deadline: ContinuousClock.Instant) throws(HTTPTransportError) {
         if Glibc.connect(fd, address.ai_addr, address.ai_addrlen) == 0 { return }
         guard errno == EINPROGRESS else {
-            throw HTTPTransportError(code: .connectionFailed, reason: "cannot connect to \(peer): \(String(cString: strerror(errno))); check that the responder is up")
+            throw HTTPTransportError(.connectionFailed, "cannot connect to \(peer): \(String(cString: strerror(errno))); check that the responder is up")
         }
         try wait(fd, for: POLLOUT, until: deadline, peer: peer)
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
         guard error == 0 else {
-            throw HTTPTransportError(code: .connectionFailed, reason: "cannot connect to \(peer): \(String(cString: strerror(error))); check that the responder is up")
+            throw HTTPTransportError(.connectionFailed, "cannot connect to \(peer): \(String(cString: strerror(error))); check that the responder is up")
         }
     }
 
@@ -96,14 +96,14 @@ final class PlainHTTPConnection {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else {
-                throw HTTPTransportError(code: .timedOut, reason: "\(peer) did not answer before the deadline; the responder is slow or unreachable, or the timeout too short")
+                throw HTTPTransportError(.timedOut, "\(peer) did not answer before the deadline; the responder is slow or unreachable, or the timeout too short")
             }
             let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
             var entry = pollfd(fd: fd, events: Int16(events), revents: 0)
             let ready = poll(&entry, 1, Int32(clamping: milliseconds))
             if ready > 0 { return }
             if ready < 0, errno != EINTR {
-                throw HTTPTransportError(code: .transportFailure, reason: "poll on the connection to \(peer) failed: \(String(cString: strerror(errno)))")
+                throw HTTPTransportError(.transportFailure, "poll on the connection to \(peer) failed: \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -15,7 +15,7 @@ enum PlainHTTPMessage {
         var head = "\(request.method.rawValue) \(url.target) HTTP/1.0\r\nHost: \(url.hostField)\r\nConnection: close\r\n"
         for field in request.headers {
             guard !(field.name + field.value).contains(where: { $0 == "\r" || $0 == "\n" }) else {
-                throw HTTPTransportError(code: .transportFailure, reason: "header '\(field.name)' contains a line break; remove it")
+                throw HTTPTransportError(.transportFailure, "header '\(field.name)' contains a line break; remove it")
             }
             head += "\(field.name): \(field.value)\r\n"
         }
@@ -37,14 +37,14 @@ enum PlainHTTPMessage {
     static func head(in bytes: [UInt8], peer: String) throws(HTTPTransportError) -> Head? {
         guard let end = headEnd(in: bytes) else {
             guard bytes.count <= maxHeadBytes else {
-                throw HTTPTransportError(code: .transportFailure, reason: "\(peer) sent more than \(maxHeadBytes) bytes of headers; it is not an OCSP responder")
+                throw HTTPTransportError(.transportFailure, "\(peer) sent more than \(maxHeadBytes) bytes of headers; it is not an OCSP responder")
             }
             return nil
         }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusWords = lines[0].split(separator: " ", maxSplits: 2)
         guard statusWords.count >= 2, statusWords[0].hasPrefix("HTTP/1."), let status = Int(statusWords[1]), (100...999).contains(status) else {
-            throw HTTPTransportError(code: .transportFailure, reason: "\(peer) answered '\(lines[0].prefix(80))', not an HTTP/1 status line")
+            throw HTTPTransportError(.transportFailure, "\(peer) answered '\(lines[0].prefix(80))', not an HTTP/1 status line")
         }
         var headers: [HTTPHeader] = []
         for line in lines.dropFirst() where !line.isEmpty {
@@ -53,12 +53,12 @@ enum PlainHTTPMessage {
         }
         let response = HTTPResponse(status: status, headers: headers, body: [], url: "")
         guard response.header("Transfer-Encoding") == nil else {
-            throw HTTPTransportError(code: .transportFailure, reason: "\(peer) sent a Transfer-Encoding body to an HTTP/1.0 request, which this example transport does not decode")
+            throw HTTPTransportError(.transportFailure, "\(peer) sent a Transfer-Encoding body to an HTTP/1.0 request, which this example transport does not decode")
         }
         var contentLength: Int?
         if let value = response.header("Content-Length") {
             guard let length = Int(value), length >= 0 else {
-                throw HTTPTransportError(code: .transportFailure, reason: "\(peer) sent Content-Length '\(value)', not a length")
+                throw HTTPTransportError(.transportFailure, "\(peer) sent Content-Length '\(value)', not a length")
             }
             contentLength = length
         }

@@ -40,7 +40,7 @@ struct PlainHTTPTransport: HTTPTransport {
             while body.count < expected {
                 let chunk = try connection.read()
                 guard !chunk.isEmpty else {
-                    throw HTTPTransportError(code: .connectionFailed, reason: "\(peer) closed the connection after \(body.count) of \(expected) body bytes")
+                    throw HTTPTransportError(.connectionFailed, "\(peer) closed the connection after \(body.count) of \(expected) body bytes")
                 }
                 body += chunk
             }
@@ -62,7 +62,7 @@ struct PlainHTTPTransport: HTTPTransport {
         while true {
             let chunk = try connection.read()
             guard !chunk.isEmpty else {
-                throw HTTPTransportError(code: .connectionFailed, reason: "\(peer) closed the connection before a complete response head")
+                throw HTTPTransportError(.connectionFailed, "\(peer) closed the connection before a complete response head")
             }
             received += chunk
             if let head = try PlainHTTPMessage.head(in: received, peer: peer) {
@@ -72,6 +72,6 @@ struct PlainHTTPTransport: HTTPTransport {
     }
 
     private static func tooLarge(_ limits: HTTPLimits) -> HTTPTransportError {
-        HTTPTransportError(code: .bodyTooLarge, reason: "the response body exceeds the \(limits.maxBodyBytes)-byte cap")
+        HTTPTransportError(.bodyTooLarge, "the response body exceeds the \(limits.maxBodyBytes)-byte cap")
     }
 }

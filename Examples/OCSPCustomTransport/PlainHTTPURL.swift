@@ -22,13 +22,13 @@ struct PlainHTTPURL: Sendable, Hashable {
     init(_ url: String) throws(HTTPTransportError) {
         let lowered = url.lowercased()
         if lowered.hasPrefix("https://") {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' is https, and this example transport speaks plain http only; use an http:// responder URL, or the libcurl transport (AutocertCurl) for https")
+            throw HTTPTransportError(.invalidURL, "'\(url)' is https, and this example transport speaks plain http only; use an http:// responder URL, or the libcurl transport (AutocertCurl) for https")
         }
         guard lowered.hasPrefix("http://") else {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' is not an absolute http:// URL; give one such as http://ocsp.example.com")
+            throw HTTPTransportError(.invalidURL, "'\(url)' is not an absolute http:// URL; give one such as http://ocsp.example.com")
         }
         guard !url.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' contains spaces or control characters; percent-encode them")
+            throw HTTPTransportError(.invalidURL, "'\(url)' contains spaces or control characters; percent-encode them")
         }
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
@@ -36,12 +36,12 @@ struct PlainHTTPURL: Sendable, Hashable {
         target = path.isEmpty ? "/" : (path.hasPrefix("/") ? String(path) : "/" + path)
 
         guard !authority.contains("@") else {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' carries user information, which this transport does not send; remove it")
+            throw HTTPTransportError(.invalidURL, "'\(url)' carries user information, which this transport does not send; remove it")
         }
         var hostPart = Substring(authority), portPart: Substring?
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else {
-                throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' has an IPv6 address without its closing ']'")
+                throw HTTPTransportError(.invalidURL, "'\(url)' has an IPv6 address without its closing ']'")
             }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
@@ -51,12 +51,12 @@ struct PlainHTTPURL: Sendable, Hashable {
             portPart = authority[authority.index(after: colon)...]
         }
         guard !hostPart.isEmpty else {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' names no host")
+            throw HTTPTransportError(.invalidURL, "'\(url)' names no host")
         }
         host = String(hostPart)
         if let portPart {
             guard let number = Int(portPart), (1...65_535).contains(number) else {
-                throw HTTPTransportError(code: .invalidURL, reason: "'\(url)' has port '\(portPart)', not a number from 1 to 65535")
+                throw HTTPTransportError(.invalidURL, "'\(url)' has port '\(portPart)', not a number from 1 to 65535")
             }
             port = number
         } else {

@@ -20,7 +20,7 @@ final class CurlTransfer: @unchecked Sendable {
     init(request: HTTPRequest, limits: HTTPLimits, configuration: CurlTransport.Configuration) throws {
         CurlGlobal.initializeOnce()
         guard let easy = curl_easy_init() else {
-            throw HTTPTransportError(code: .transportFailure, reason: "curl_easy_init failed (out of memory?)")
+            throw HTTPTransportError(.transportFailure, "curl_easy_init failed (out of memory?)")
         }
         self.easy = easy
         self.limits = limits
@@ -36,7 +36,7 @@ final class CurlTransfer: @unchecked Sendable {
     private func configure(request: HTTPRequest, configuration: CurlTransport.Configuration) throws {
         func check(_ code: CURLcode, _ what: String) throws {
             guard code == CURLE_OK else {
-                throw HTTPTransportError(code: .transportFailure, reason: "libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
+                throw HTTPTransportError(.transportFailure, "libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
             }
         }
         let milliseconds = max(1, limits.timeout.components.seconds * 1000 + limits.timeout.components.attoseconds / 1_000_000_000_000_000)
@@ -135,19 +135,19 @@ final class CurlTransfer: @unchecked Sendable {
         let detail = String(cString: curl_easy_strerror(code))
         switch code {
         case CURLE_WRITE_ERROR where bodyTooLarge, CURLE_FILESIZE_EXCEEDED:
-            return HTTPTransportError(code: .bodyTooLarge, reason: "the response body exceeds the \(limits.maxBodyBytes)-byte cap")
+            return HTTPTransportError(.bodyTooLarge, "the response body exceeds the \(limits.maxBodyBytes)-byte cap")
         case CURLE_OPERATION_TIMEDOUT:
-            return HTTPTransportError(code: .timedOut, reason: "no complete response within \(limits.timeout)")
+            return HTTPTransportError(.timedOut, "no complete response within \(limits.timeout)")
         case CURLE_TOO_MANY_REDIRECTS:
-            return HTTPTransportError(code: .tooManyRedirects, reason: "more than \(limits.maxRedirects) redirects")
+            return HTTPTransportError(.tooManyRedirects, "more than \(limits.maxRedirects) redirects")
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING:
-            return HTTPTransportError(code: .connectionFailed, reason: "\(detail); check that the server is up and reachable")
+            return HTTPTransportError(.connectionFailed, "\(detail); check that the server is up and reachable")
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
-            return HTTPTransportError(code: .invalidURL, reason: detail)
+            return HTTPTransportError(.invalidURL, detail)
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
-            return HTTPTransportError(code: .tlsFailure, reason: "\(detail); if the server uses a private CA, configure its root")
+            return HTTPTransportError(.tlsFailure, "\(detail); if the server uses a private CA, configure its root")
         default:
-            return HTTPTransportError(code: .transportFailure, reason: detail)
+            return HTTPTransportError(.transportFailure, detail)
         }
     }
 }

@@ -43,7 +43,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
         guard let scheme = request.url.split(separator: ":", maxSplits: 1).first?.lowercased(),
               scheme == "http" || scheme == "https"
         else {
-            throw HTTPTransportError(code: .invalidURL, reason: "'\(request.url)' is not an absolute http or https URL")
+            throw HTTPTransportError(.invalidURL, "'\(request.url)' is not an absolute http or https URL")
         }
         try Task.checkCancellation()
         let transfer = try CurlTransfer(request: request, limits: limits, configuration: configuration)
@@ -119,7 +119,7 @@ final class CurlMultiLoop: Sendable {
                 for (easy, transfer) in active where transfer.cancelled.load(ordering: .acquiring) {
                     curl_multi_remove_handle(multi, easy)
                     active[easy] = nil
-                    transfer.finish(.failure(HTTPTransportError(code: .cancelled, reason: "the request was cancelled")))
+                    transfer.finish(.failure(HTTPTransportError(.cancelled, "the request was cancelled")))
                 }
             }
             var running: Int32 = 0

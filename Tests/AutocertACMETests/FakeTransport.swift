@@ -20,7 +20,7 @@ final class FakeTransport: HTTPTransport, Sendable {
         var response = handler(request, index)
         response.url = request.url
         if response.body.count > limits.maxBodyBytes {
-            throw HTTPTransportError(code: .bodyTooLarge, reason: "over \(limits.maxBodyBytes) bytes")
+            throw HTTPTransportError(.bodyTooLarge, "over \(limits.maxBodyBytes) bytes")
         }
         return response
     }

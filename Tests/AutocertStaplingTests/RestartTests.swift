@@ -22,7 +22,7 @@ import Testing
     }
 
     static func down() -> ScriptTransport {
-        ScriptTransport { _ in throw HTTPTransportError(code: .connectionFailed, reason: "the responder is down") }
+        ScriptTransport { _ in throw HTTPTransportError(.connectionFailed, "the responder is down") }
     }
 
     @Test func aPersistedStapleIsServedAtOnceWithTheResponderDown() async throws {

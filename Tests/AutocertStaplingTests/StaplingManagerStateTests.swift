@@ -142,7 +142,7 @@ import X509
         let fixture = try Fixture()
         let transport = ScriptTransport { [pki = fixture.pki, clock = fixture.clock] request in
             try await Task.sleep(for: .milliseconds(20))
-            throw HTTPTransportError(code: .connectionFailed, reason: "down \(request.url) \(pki.name) \(clock.now)")
+            throw HTTPTransportError(.connectionFailed, "down \(request.url) \(pki.name) \(clock.now)")
         }
         let harness = Harness(clock: fixture.clock, transport: transport, configuration: Harness.configuration(limit: 4))
         var ids: [StapleID] = []
