@@ -11,7 +11,9 @@
 # Usage: Benchmarks/TLSHandshake/run.sh
 # Environment: HANDSHAKES (per round, default 3000), ROUNDS (default 15), WARMUP (default 1000),
 #   SERVER_CPU (default 0), CLIENT_CPU (default 1), PACKAGE_DIR (default: the repo),
-#   AUTOCERT_SERVER (a prebuilt release binary; default: build one), RESULTS (a file for the table).
+#   AUTOCERT_SERVER (a prebuilt release binary; default: build one), RESULTS (a file for the table),
+#   BASELINE_SERVER (another autocert-server binary, e.g. an older commit's: its two stapled
+#   servers join the same rounds and the new/baseline ratios are printed).
 # Installs what it needs with apt-get when missing: nginx-light, gcc, libssl-dev, openssl.
 set -euo pipefail
 
@@ -77,11 +79,11 @@ wait_port() {
 
 declare -A port_of pid_of expect_of
 next_port=$port_base
-start_autocert() { # name backend staple(yes|no)
+start_autocert() { # name backend staple(yes|no) [binary]
   local port=$next_port; next_port=$((next_port + 1))
   local staple=(); [ "$3" = yes ] && staple=(--staple staple.der)
-  taskset -c "$server_cpu" "$server_bin" --backend "$2" --host 127.0.0.1 --https-port "$port" --threads 1 \
-    --log-level warning --cert leaf.pem --key leaf.key "${staple[@]}" 2>"$1.log" &
+  taskset -c "$server_cpu" "${4:-$server_bin}" --backend "$2" --host 127.0.0.1 --https-port "$port" --threads 1 \
+    --log-level warning --cert chain.pem --key leaf.key "${staple[@]}" 2>"$1.log" &
   pids+=($!); pid_of[$1]=$!; port_of[$1]=$port
   wait_port "$port"
 }
@@ -99,7 +101,7 @@ http {
   server {
     listen 127.0.0.1:$port ssl;
     server_name bench.test;
-    ssl_certificate $work/leaf.pem;
+    ssl_certificate $work/chain.pem;
     ssl_certificate_key $work/leaf.key;
     ssl_trusted_certificate $work/ca.pem;
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -127,6 +129,12 @@ start_autocert gnutls-nostaple gnutls no
 expect_of=([nginx]=expect-staple [nginx-nostaple]=expect-no-staple [openssl]=expect-staple
            [openssl-nostaple]=expect-no-staple [gnutls]=expect-staple [gnutls-nostaple]=expect-no-staple)
 configs=(nginx openssl gnutls nginx-nostaple openssl-nostaple gnutls-nostaple)
+if [ -n "${BASELINE_SERVER:-}" ]; then
+  start_autocert openssl-base openssl yes "$BASELINE_SERVER"
+  start_autocert gnutls-base gnutls yes "$BASELINE_SERVER"
+  expect_of[openssl-base]=expect-staple; expect_of[gnutls-base]=expect-staple
+  configs+=(openssl-base gnutls-base)
+fi
 
 cpu_ticks() { # utime + stime of every thread of PID (fields 14 and 15 after the comm field)
   sed -e 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
@@ -181,6 +189,10 @@ paired() {
   echo "| openssl stapled / not | $(ratio "${med[openssl]}" "${med[openssl-nostaple]}") | $(paired openssl openssl-nostaple) | ≤ 1.03 |"
   echo "| gnutls stapled / not | $(ratio "${med[gnutls]}" "${med[gnutls-nostaple]}") | $(paired gnutls gnutls-nostaple) | ≤ 1.03 |"
   echo "| nginx stapled / not | $(ratio "${med[nginx]}" "${med[nginx-nostaple]}") | $(paired nginx nginx-nostaple) | (reference) |"
+  if [ -n "${BASELINE_SERVER:-}" ]; then
+    echo "| openssl new / baseline (stapled) | $(ratio "${med[openssl]}" "${med[openssl-base]}") | $(paired openssl openssl-base) | ≤ 1.02 |"
+    echo "| gnutls new / baseline (stapled) | $(ratio "${med[gnutls]}" "${med[gnutls-base]}") | $(paired gnutls gnutls-base) | ≤ 1.02 |"
+  fi
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(openssl version); $("$nginx_bin" -v 2>&1)"
 } | tee "${RESULTS:-/dev/null}"
