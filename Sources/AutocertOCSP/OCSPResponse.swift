@@ -78,12 +78,7 @@ import SwiftASN1
     public static var defaultIdentifier: ASN1Identifier { .enumerated }
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        // Int's DER decoding refuses non-minimal encodings and values that do not fit.
-        let raw = try Int(derEncoded: rootNode, withIdentifier: identifier)
-        guard let status = OCSPResponseStatus(rawValue: raw) else {
-            throw ASN1Error.invalidASN1Object(reason: "OCSPResponseStatus \(raw) is outside the enumeration")
-        }
-        self = status
+        self = try DEREnumeration.decode(rootNode, identifier, named: "OCSPResponseStatus")
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {

@@ -142,11 +142,7 @@ public enum OCSPRevocationReason: Int, DERImplicitlyTaggable, Hashable, Sendable
     public static var defaultIdentifier: ASN1Identifier { .enumerated }
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        let raw = try Int(derEncoded: rootNode, withIdentifier: identifier)
-        guard let reason = OCSPRevocationReason(rawValue: raw) else {
-            throw ASN1Error.invalidASN1Object(reason: "CRLReason \(raw) is outside the enumeration")
-        }
-        self = reason
+        self = try DEREnumeration.decode(rootNode, identifier, named: "CRLReason")
     }
 
     public func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
