@@ -86,7 +86,8 @@ struct ServerEndToEndTests {
             let orders = server.outputText.components(separatedBy: "\n").filter { $0.contains("ACME order created") && $0.contains("crowd.example.com") }
             #expect(orders.count == 1, "\(orders)")
             let served = Set(transcripts.compactMap { $0.components(separatedBy: "\n").first { $0.hasPrefix("subject=") } })
-            #expect(served == ["subject=CN = crowd.example.com"], "\(served)")
+            #expect(served == ["subject=CN = crowd.example.com"],
+                    "\(served)\n--- a transcript:\n\(transcripts.first ?? "")\n--- server:\n\(server.outputText.suffix(4000))")
             #expect(transcripts.allSatisfy { $0.contains("Cert Status: good") }, "every waiting handshake gets the stapled certificate")
 
             // A name outside the host policy: the handshake fails and Pebble sees nothing.
