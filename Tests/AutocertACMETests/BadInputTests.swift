@@ -4,7 +4,8 @@ import Testing
 @testable import AutocertACME
 
 /// What the client does with answers that are not what ACME promises.
-@Suite struct BadInputTests {
+@Suite("ACMEClient: answers that are not what ACME promises")
+struct BadInputTests {
     static let account = ACMEAccount(url: "https://ca.test/acct/1", key: .generateP256(), resource: .init(status: .valid))
 
     func client(_ transport: FakeTransport) -> ACMEClient {
@@ -27,7 +28,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    @Test("a directory URL answering HTML, a 404, other JSON or cut JSON is notACME, naming the URL", arguments: [
         FakeTransport.json(200, "<!doctype html><html><body>Welcome</body></html>", contentType: "text/html"),
         FakeTransport.json(404, "not here", contentType: "text/plain"),
         FakeTransport.json(200, "{\"hello\":\"world\"}"),
@@ -39,13 +40,15 @@ import Testing
         #expect(error?.reason.contains("https://ca.test/dir") == true)
     }
 
-    @Test func aCAThatAnswersHTML() async {
+    @Test("a CA answering HTML is an invalid response that says HTML")
+    func aCAThatAnswersHTML() async {
         let client = client(.ca { _, _ in FakeTransport.json(200, "<html><body>maintenance</body></html>", contentType: "text/html; charset=utf-8") })
         let error = await expectError(.invalidResponse) { _ = try await client.findAccount(key: .generateP256()) }
         #expect(error?.reason.contains("HTML") == true)
     }
 
-    @Test func truncatedJSON() async {
+    @Test("truncated JSON is an invalid response that says truncated")
+    func truncatedJSON() async {
         let client = client(.ca { _, _ in
             FakeTransport.json(201, "{\"status\":\"valid\",\"contact\":[\"mailto:a@b", headers: [HTTPHeader(name: "Location", value: "https://ca.test/acct/1")])
         })
@@ -53,7 +56,8 @@ import Testing
         #expect(error?.reason.contains("truncated") == true)
     }
 
-    @Test func badNonceIsRetriedWithTheFreshNonceAndThenBounded() async throws {
+    @Test("a badNonce is retried with the nonce that came with it (RFC 8555 §6.5), a bounded number of times")
+    func badNonceIsRetriedWithTheFreshNonceAndThenBounded() async throws {
         let badNonce = "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"JWS has an invalid anti-replay nonce\",\"status\":400}"
         let transport = FakeTransport.ca { _, index in
             index < 4 ? FakeTransport.json(400, badNonce, contentType: "application/problem+json")
@@ -77,7 +81,8 @@ import Testing
         #expect(error?.problem?.detail == "JWS has an invalid anti-replay nonce")
     }
 
-    @Test func rateLimitedCarriesRetryAfterAndIsNotRetried() async {
+    @Test("rateLimited carries its Retry-After and is not retried")
+    func rateLimitedCarriesRetryAfterAndIsNotRetried() async {
         let transport = FakeTransport.ca { _, _ in
             FakeTransport.json(429, "{\"type\":\"urn:ietf:params:acme:error:rateLimited\",\"detail\":\"too many new orders\"}",
                                headers: [HTTPHeader(name: "Retry-After", value: "120")], contentType: "application/problem+json")
@@ -89,7 +94,8 @@ import Testing
         #expect(transport.requests.filter { $0.method == .post }.count == 1)
     }
 
-    @Test func compoundProblemKeepsSubproblems() async {
+    @Test("a compound problem keeps its subproblems and their identifiers")
+    func compoundProblemKeepsSubproblems() async {
         let body = """
             {"type":"urn:ietf:params:acme:error:malformed","detail":"Some identifiers were rejected","status":400,
              "subproblems":[{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"This CA will not issue for \\"bad.example\\"",
@@ -103,7 +109,8 @@ import Testing
         #expect(error?.description.contains("bad.example") == true)
     }
 
-    @Test func anOrderThatTurnsInvalidStopsThePolling() async {
+    @Test("an order that turns invalid stops the polling with orderFailed and the CA's detail")
+    func anOrderThatTurnsInvalidStopsThePolling() async {
         let order = "{\"status\":\"invalid\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.example\"}],\"authorizations\":[],\"finalize\":\"https://ca.test/fin\",\"error\":{\"type\":\"urn:ietf:params:acme:error:unauthorized\",\"detail\":\"no\"}}"
         let client = client(.ca { _, _ in FakeTransport.json(200, order) })
         let pending = ACMEOrder(url: "https://ca.test/order/1", resource: .init(status: .pending, identifiers: [.dns("a.example")], authorizations: [], finalize: "https://ca.test/fin"))
@@ -111,7 +118,8 @@ import Testing
         #expect(error?.problem?.detail == "no")
     }
 
-    @Test func pollingHonoursRetryAfterWithinBounds() async throws {
+    @Test("polling honours Retry-After within its minimum and maximum interval")
+    func pollingHonoursRetryAfterWithinBounds() async throws {
         let polling = ACMEPolling(minimumInterval: .milliseconds(100), maximumInterval: .seconds(2), timeout: .seconds(10))
         #expect(polling.pause(retryAfter: nil) == .milliseconds(100))
         #expect(polling.pause(retryAfter: .seconds(1)) == .seconds(1))
@@ -135,7 +143,8 @@ import Testing
         #expect(transport.requests.filter { $0.method == .post }.count == 3)
     }
 
-    @Test func headerParsing() {
+    @Test("Link rel=alternate headers and an HTTP-date Retry-After are read")
+    func headerParsing() {
         let response = HTTPResponse(status: 200, headers: [
             HTTPHeader(name: "Link", value: "<https://ca.test/cert/1/1>;rel=\"alternate\", <https://ca.test/dir>;rel=\"index\""),
             HTTPHeader(name: "link", value: "<https://ca.test/cert/1/2>; rel=alternate"),

@@ -5,8 +5,10 @@ import Testing
 import X509
 @testable import AutocertACME
 
-@Suite struct CertificateBuildingTests {
-    @Test func tlsALPNChallengeCertificateFollowsRFC8737() throws {
+@Suite("Certificate building: the tls-alpn-01 certificate and the CSR")
+struct CertificateBuildingTests {
+    @Test("the tls-alpn-01 certificate follows RFC 8737: the one name, and a critical acmeIdentifier holding SHA-256 of the key authorization")
+    func tlsALPNChallengeCertificateFollowsRFC8737() throws {
         let keyAuthorization = "token.thumbprint"
         let challenge = try TLSALPNChallengeCertificate(name: "a.example", keyAuthorization: keyAuthorization)
         let certificate = try Certificate(derEncoded: challenge.certificateDER)
@@ -21,7 +23,7 @@ import X509
         #expect(challenge.certificatePEM.hasPrefix("-----BEGIN CERTIFICATE-----"))
     }
 
-    @Test(arguments: CertificateKeyType.allCases)
+    @Test("a CSR carries every name and is signed by the key, with must-staple only when asked; no names is refused", arguments: CertificateKeyType.allCases)
     func csrCarriesEveryNameAndOptionalMustStaple(kind: CertificateKeyType) throws {
         let key = try ACMECertificateKey.generate(kind)
         for mustStaple in [false, true] {

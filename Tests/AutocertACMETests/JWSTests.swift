@@ -4,13 +4,15 @@ import Foundation
 import Testing
 @testable import AutocertACME
 
-@Suite struct JWSTests {
+@Suite("JWS: signing ACME requests")
+struct JWSTests {
     func header(_ jws: JWS) throws -> [String: Any] {
         let data = Data(try #require(Base64URL.decode(jws.protected)))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test func jwkBeforeRegistrationKidAfter() throws {
+    @Test("a JWS carries the jwk before registration and the kid after; POST-as-GET has an empty payload (RFC 8555 §6.3)")
+    func jwkBeforeRegistrationKidAfter() throws {
         let key = ACMEAccountKey.generateP256()
         let first = try JWS.sign(payload: Array("{}".utf8), url: "https://ca/new-acct", nonce: "n1", key: key, signer: .jwk)
         let h1 = try header(first)
@@ -30,7 +32,8 @@ import Testing
         #expect(later.payload == "")  // POST-as-GET, RFC 8555 §6.3
     }
 
-    @Test func rs256ForImportedRSAKeys() throws {
+    @Test("an imported RSA account key signs with RS256")
+    func rs256ForImportedRSAKeys() throws {
         let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let key = try ACMEAccountKey(pemRepresentation: rsa.pemRepresentation)
         #expect(key.algorithm == "RS256")
@@ -40,7 +43,8 @@ import Testing
         #expect(try header(jws)["alg"] as? String == "RS256")
     }
 
-    @Test func externalAccountBindingIsHS256OverTheAccountJWK() throws {
+    @Test("external account binding is HS256 over the account JWK, with no nonce")
+    func externalAccountBindingIsHS256OverTheAccountJWK() throws {
         let key = ACMEAccountKey.generateP256()
         let eab = try ExternalAccountBinding(keyID: "kid-1", base64URLMACKey: "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W")
         let jws = eab.jws(for: key, newAccountURL: "https://ca/new-acct")
@@ -55,7 +59,8 @@ import Testing
         #expect(valid)
     }
 
-    @Test func accountKeyPEMRoundTrip() throws {
+    @Test("an account key round-trips through PEM, and anything else is refused")
+    func accountKeyPEMRoundTrip() throws {
         let key = ACMEAccountKey.generateP256()
         let again = try ACMEAccountKey(pemRepresentation: key.pemRepresentation)
         #expect(again.jwk == key.jwk)

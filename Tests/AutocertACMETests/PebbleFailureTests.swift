@@ -4,8 +4,10 @@ import Foundation
 import Testing
 
 /// Failures Pebble produces: validation that fails, names it refuses, URLs that are not ACME.
-@Suite(.serialized) struct PebbleFailureTests {
-    @Test func aChallengeNobodyAnswersFailsWithTheCAsDetail() async throws {
+@Suite("ACMEClient against Pebble: failed validation, refused names, URLs that are not ACME", .serialized)
+struct PebbleFailureTests {
+    @Test("a challenge nobody answers fails with the CA's problem detail, the order fails, and the client stays usable")
+    func aChallengeNobodyAnswersFailsWithTheCAsDetail() async throws {
         try await PebbleFixture.with { fixture in
             let client = fixture.client
             let account = try await fixture.newAccount()
@@ -33,7 +35,8 @@ import Testing
         }
     }
 
-    @Test func aTLSALPNCertificateWithTheWrongDigestIsRejected() async throws {
+    @Test("a tls-alpn-01 certificate with the wrong acmeIdentifier digest is rejected")
+    func aTLSALPNCertificateWithTheWrongDigestIsRejected() async throws {
         try await PebbleFixture.with { fixture in
             let client = fixture.client
             let directory = try TemporaryDirectory(prefix: "acme-alpn-wrong")
@@ -61,7 +64,8 @@ import Testing
         }
     }
 
-    @Test func namesTheCARefuses() async throws {
+    @Test("a blocked name and a malformed name are refused with the CA's problem, and no names at all are refused")
+    func namesTheCARefuses() async throws {
         var options = PebbleHarness.Options()
         options.domainBlocklist = ["blocked.example.com"]
         try await PebbleFixture.with(options) { fixture in
@@ -82,7 +86,8 @@ import Testing
         }
     }
 
-    @Test func urlsThatAreNotACMEAndAnUntrustedRoot() async throws {
+    @Test("URLs that are not an ACME directory are notACME, and an untrusted root is a transport error")
+    func urlsThatAreNotACMEAndAnUntrustedRoot() async throws {
         try await PebbleFixture.with { fixture in
             let responder = try HTTP01Responder(port: fixture.pebble.httpPort)
             defer { responder.stop() }

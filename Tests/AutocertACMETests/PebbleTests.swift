@@ -5,8 +5,10 @@ import Testing
 import X509
 
 /// The ACME client against Pebble, with Pebble's 15 % badNonce rejection on.
-@Suite(.serialized) struct PebbleTests {
-    @Test func accountLifecycle() async throws {
+@Suite("ACMEClient against Pebble, with 15 % badNonce rejection", .serialized)
+struct PebbleTests {
+    @Test("an account is created, found, updated, rolled over to a new key and deactivated, after which it cannot order")
+    func accountLifecycle() async throws {
         try await PebbleFixture.with { fixture in
             let client = fixture.client
             let key = ACMEAccountKey.generateP256()
@@ -47,7 +49,8 @@ import X509
         }
     }
 
-    @Test func externalAccountBinding() async throws {
+    @Test("when external account binding is required, none or a wrong MAC key is refused and the right one creates an account")
+    func externalAccountBinding() async throws {
         var options = PebbleHarness.Options()
         let macKey = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
         options.externalAccountMACKeys = ["kid-1": macKey]
@@ -75,7 +78,8 @@ import X509
         }
     }
 
-    @Test func tlsALPN01OrderForTwoNamesThenRevokeWithTheAccountKey() async throws {
+    @Test("a tls-alpn-01 order for two names is issued and verifies, then is revoked with the account key, once only")
+    func tlsALPN01OrderForTwoNamesThenRevokeWithTheAccountKey() async throws {
         try await PebbleFixture.with { fixture in
             let client = fixture.client
             let directory = try TemporaryDirectory(prefix: "acme-alpn")
@@ -109,7 +113,8 @@ import X509
         }
     }
 
-    @Test func http01OrderWithRSAKeyMustStapleAlternateChainsAndRevocationByCertificateKey() async throws {
+    @Test("an http-01 order with an RSA key is issued and cleaned up, its alternate chain verifies, and the certificate key revokes it, once only")
+    func http01OrderWithRSAKeyMustStapleAlternateChainsAndRevocationByCertificateKey() async throws {
         var options = PebbleHarness.Options()
         options.alternateRoots = 1
         try await PebbleFixture.with(options) { fixture in
@@ -145,7 +150,8 @@ import X509
         }
     }
 
-    @Test func concurrentRequestsShareOneClient() async throws {
+    @Test("8 concurrent orders through one client each get their own order")
+    func concurrentRequestsShareOneClient() async throws {
         try await PebbleFixture.with { fixture in
             let client = fixture.client
             let account = try await fixture.newAccount()
@@ -162,7 +168,8 @@ import X509
         }
     }
 
-    @Test func dns01ThroughTheChallengeServer() async throws {
+    @Test("a dns-01 order through Pebble's challenge test server is issued and verifies")
+    func dns01ThroughTheChallengeServer() async throws {
         try await PebbleFixture.with { fixture in
             let names = ["dns-one.example.com"]
             let account = try await fixture.newAccount()

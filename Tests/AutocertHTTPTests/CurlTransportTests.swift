@@ -10,7 +10,8 @@ import Testing
 struct CurlTransportTests {
     let transport = CurlTransport()
 
-    @Test func getReturnsStatusHeadersAndBody() async throws {
+    @Test("a GET sends its headers and path, and returns status, headers and body")
+    func getReturnsStatusHeadersAndBody() async throws {
         let server = try LoopbackHTTPServer { request in
             .respond(status: 200, headers: [("X-Echo", request.headers["x-test"] ?? "")], body: Array("hello".utf8))
         }
@@ -23,7 +24,8 @@ struct CurlTransportTests {
         #expect(server.requests.first?.path == "/path")
     }
 
-    @Test func postSendsTheBodyAndErrorStatusesAreReturnedNotThrown() async throws {
+    @Test("a POST sends its body, and an error status is returned, not thrown")
+    func postSendsTheBodyAndErrorStatusesAreReturnedNotThrown() async throws {
         let server = try LoopbackHTTPServer { request in .respond(status: 500, headers: [], body: request.body) }
         defer { server.stop() }
         let body = [UInt8](repeating: 7, count: 100_000)
@@ -33,7 +35,8 @@ struct CurlTransportTests {
         #expect(server.requests.first?.method == "POST")
     }
 
-    @Test func bodyCapIsEnforcedWithAndWithoutContentLength() async throws {
+    @Test("the body cap is enforced with and without a Content-Length")
+    func bodyCapIsEnforcedWithAndWithoutContentLength() async throws {
         let big = [UInt8](repeating: 1, count: 10_000)
         let declared = try LoopbackHTTPServer { _ in .respond(status: 200, headers: [], body: big) }
         defer { declared.stop() }
@@ -50,7 +53,8 @@ struct CurlTransportTests {
         #expect(second?.code == .bodyTooLarge)
     }
 
-    @Test func deadlineEndsAHangingExchange() async throws {
+    @Test("the deadline ends a hanging exchange with timedOut")
+    func deadlineEndsAHangingExchange() async throws {
         let server = try LoopbackHTTPServer { _ in .hang }
         defer { server.stop() }
         let started = ContinuousClock.now
@@ -61,7 +65,8 @@ struct CurlTransportTests {
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 
-    @Test func cancellationEndsTheRequestPromptly() async throws {
+    @Test("cancelling the task ends a hanging request promptly with cancelled")
+    func cancellationEndsTheRequestPromptly() async throws {
         let server = try LoopbackHTTPServer { _ in .hang }
         defer { server.stop() }
         let task = Task { try await transport.send(HTTPRequest(method: .get, url: server.url), limits: HTTPLimits(timeout: .seconds(30))) }
@@ -73,7 +78,8 @@ struct CurlTransportTests {
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 
-    @Test func onlyHTTPAndHTTPSAreAllowed() async throws {
+    @Test("only http and https URLs are allowed, and a redirect may not lead elsewhere")
+    func onlyHTTPAndHTTPSAreAllowed() async throws {
         for url in ["file:///etc/passwd", "ftp://127.0.0.1/", "not a url"] {
             let error = await #expect(throws: HTTPTransportError.self) { try await transport.send(HTTPRequest(method: .get, url: url), limits: HTTPLimits()) }
             #expect(error?.code == .invalidURL)
@@ -86,7 +92,8 @@ struct CurlTransportTests {
 
     /// Waiting on the network happens on the transport's own thread: with many exchanges
     /// hanging, other async work still runs at once on the cooperative pool.
-    @Test func hangingExchangesDoNotBlockTheCooperativePool() async throws {
+    @Test("64 hanging exchanges do not hold up other work on the cooperative pool")
+    func hangingExchangesDoNotBlockTheCooperativePool() async throws {
         let server = try LoopbackHTTPServer { _ in .hang }
         defer { server.stop() }
         let results = try await withThrowingTaskGroup(of: Duration?.self) { group in

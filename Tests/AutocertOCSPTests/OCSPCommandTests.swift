@@ -18,7 +18,8 @@ struct OCSPCommandTests {
         }
     }
 
-    @Test func checkExitStatusesAndJSON() async throws {
+    @Test("check exits 0 for good, 1 for revoked, 2 for unknown and 3 with no answer; --json has fixed keys, and --batch exits with the worst status")
+    func checkExitStatusesAndJSON() async throws {
         let setup = try await OCSPResponderIntegrationTests.Setup.start()
         defer { Task { await setup.stop() } }
         let ocsp = try Self.executable
@@ -51,7 +52,8 @@ struct OCSPCommandTests {
         await setup.stop()
     }
 
-    @Test func outWritesAStapleThatVerifyAccepts() async throws {
+    @Test("check --out writes a staple that verify accepts offline, and refuses past its validity, for another certificate, or as garbage")
+    func outWritesAStapleThatVerifyAccepts() async throws {
         let setup = try await OCSPResponderIntegrationTests.Setup.start()
         defer { Task { await setup.stop() } }
         let ocsp = try Self.executable

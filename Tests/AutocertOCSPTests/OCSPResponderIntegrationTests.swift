@@ -48,7 +48,7 @@ struct OCSPResponderIntegrationTests {
         ("delegated responder", .ecdsaP256, true, true),
     ]
 
-    @Test(arguments: setups)
+    @Test("good, revoked and unlisted certificates read as good, revoked and unknown, and the good answer verifies again offline", arguments: setups)
     func goodRevokedAndUnknown(name: String, keyType: TestPKI.KeyType, delegated: Bool, embed: Bool) async throws {
         let setup = try await Setup.start(keyType: keyType, delegated: delegated, embedCertificates: embed)
         defer { Task { await setup.stop() } }
@@ -75,7 +75,8 @@ struct OCSPResponderIntegrationTests {
         await setup.stop()
     }
 
-    @Test func sha256CertIDIsAnsweredToo() async throws {
+    @Test("a SHA-256 CertID is answered too")
+    func sha256CertIDIsAnsweredToo() async throws {
         let setup = try await Setup.start()
         defer { Task { await setup.stop() } }
         let client = OCSPClient(transport: .curl, configuration: .init(hashAlgorithm: .sha256))
@@ -86,7 +87,8 @@ struct OCSPResponderIntegrationTests {
     }
 
     /// `openssl ocsp` echoes the nonce it is sent, so a nonce round trip verifies.
-    @Test func nonceIsSentAndChecked() async throws {
+    @Test("a nonce is sent, echoed by openssl ocsp, and checked")
+    func nonceIsSentAndChecked() async throws {
         let setup = try await Setup.start()
         defer { Task { await setup.stop() } }
         let answer = try await OCSPClient(transport: .curl, configuration: .init(sendNonce: true)).check(setup.subject(setup.good))
@@ -94,7 +96,8 @@ struct OCSPResponderIntegrationTests {
         await setup.stop()
     }
 
-    @Test func delegateWithoutOCSPSigningIsRefused() async throws {
+    @Test("a delegated responder without OCSPSigning is refused as an unauthorized signer")
+    func delegateWithoutOCSPSigningIsRefused() async throws {
         let setup = try await Setup.start(delegated: true, withOCSPSigning: false)
         defer { Task { await setup.stop() } }
         let error = await #expect(throws: OCSPError.self) { try await OCSPClient(transport: .curl).check(setup.subject(setup.good)) }
@@ -104,7 +107,8 @@ struct OCSPResponderIntegrationTests {
 
     /// A responder for another CA with the same name answers with a response whose
     /// ResponderID names our issuer but whose signature is by an unrelated key.
-    @Test func responseFromAnotherCAIsRefused() async throws {
+    @Test("a response from another CA with the same name is refused for its bad signature")
+    func responseFromAnotherCAIsRefused() async throws {
         let setup = try await Setup.start()
         defer { Task { await setup.stop() } }
         let other = try await Setup.start()

@@ -13,7 +13,8 @@ import X509
 /// A misbehaving responder on 127.0.0.1, reached through the real CurlTransport: the last
 /// good staple is served until its nextUpdate and not a second longer, no bad response is
 /// ever served, and the responder sees the backoff.
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite("Stapler against a misbehaving responder, through CurlTransport", .serialized)
+struct FaultInjectionTests {
     enum Fault: String, CaseIterable, Sendable {
         case down, reset, slow, status500, html200, truncatedDER, wrongSigner, unauthorizedSigner
         case stale, futureThisUpdate, unknown, tryLater, oversized
@@ -38,7 +39,7 @@ import X509
 
     static let validity: TimeInterval = 6 * 3600
 
-    @Test(arguments: Fault.allCases)
+    @Test("through each fault the last good staple is served until its nextUpdate and not a second longer, nothing bad is served, and the responder sees the backoff", arguments: Fault.allCases)
     func theLastGoodStapleOutlivesNoFaultAndNoBadResponseIsServed(_ fault: Fault) async throws {
         let clock = ManualClock()
         let start = clock.now.addingTimeInterval(-3600)
@@ -132,7 +133,8 @@ import X509
         }
     }
 
-    @Test func aRevokedAnswerReplacesTheGoodStapleAndIsReported() async throws {
+    @Test("a revoked answer replaces the good staple and is reported")
+    func aRevokedAnswerReplacesTheGoodStapleAndIsReported() async throws {
         let clock = ManualClock()
         let start = clock.now.addingTimeInterval(-3600)
         let pki = try InProcessPKI(notBefore: start)

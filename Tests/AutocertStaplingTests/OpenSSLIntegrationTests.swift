@@ -9,10 +9,11 @@ import Testing
 
 /// Against a real `openssl ocsp` responder, in real time: staples for every certificate,
 /// a revocation seen at the next refresh, and a restart served from disk with the responder down.
-@Suite(.serialized) struct OpenSSLIntegrationTests {
+@Suite("Stapler against openssl ocsp, in real time", .serialized)
+struct OpenSSLIntegrationTests {
     enum Signing: String, CaseIterable, Sendable { case issuer, delegated }
 
-    @Test(arguments: Signing.allCases)
+    @Test("staples every certificate, sees a revocation at the next refresh, and after a restart with the responder down serves from disk", arguments: Signing.allCases)
     func staplesRevocationAndRestart(_ signing: Signing) async throws {
         let directory = try TemporaryDirectory(prefix: "stapling-openssl")
         defer { directory.remove() }

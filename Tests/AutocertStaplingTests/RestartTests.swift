@@ -7,7 +7,8 @@ import Foundation
 import Testing
 
 /// Persisted staples: re-verified, then served at once with no network; anything else is refused.
-@Suite struct RestartTests {
+@Suite("Stapler: persisted staples after a restart")
+struct RestartTests {
     typealias Fixture = StaplingManagerScheduleTests.Fixture
 
     /// Fetches one staple with a first manager and returns the storage holding it.
@@ -25,7 +26,8 @@ import Testing
         ScriptTransport { _ in throw HTTPTransportError(.connectionFailed, "the responder is down") }
     }
 
-    @Test func aPersistedStapleIsServedAtOnceWithTheResponderDown() async throws {
+    @Test("a persisted staple is served at once, before run() and with the responder down, and refreshed at its restored midpoint")
+    func aPersistedStapleIsServedAtOnceWithTheResponderDown() async throws {
         let fixture = try Fixture()
         let directory = try TemporaryDirectory(prefix: "stapling-restart")
         defer { directory.remove() }
@@ -42,7 +44,8 @@ import Testing
         #expect(harness.manager.info(for: id)?.nextAttempt == fixture.clock.now.addingTimeInterval(2 * 86_400 - 3600))
     }
 
-    @Test func aStapleRestoredPastItsRefreshPointIsRefreshedAtOnce() async throws {
+    @Test("a staple restored past its refresh point is still served and refreshed at once")
+    func aStapleRestoredPastItsRefreshPointIsRefreshedAtOnce() async throws {
         let fixture = try Fixture()
         let storage = MemoryStorage()
         let (id, staple) = try await persistedStaple(fixture, storage: storage)
@@ -53,7 +56,8 @@ import Testing
         #expect(harness.manager.info(for: id)?.nextAttempt == fixture.clock.now)
     }
 
-    @Test func aTamperedPersistedStapleIsRejectedNotServed() async throws {
+    @Test("a tampered persisted staple is rejected, not served")
+    func aTamperedPersistedStapleIsRejectedNotServed() async throws {
         let fixture = try Fixture()
         let storage = MemoryStorage()
         let (id, staple) = try await persistedStaple(fixture, storage: storage)
@@ -67,7 +71,8 @@ import Testing
         #expect(harness.metrics.counterTotal(label: "autocert_stapling_failures_total", dimensions: [("reason", "persistedRejected")]) == 1)
     }
 
-    @Test func anotherCertificatesStapleUnderThisNameIsRejected() async throws {
+    @Test("another certificate's staple stored under this certificate's name is not served")
+    func anotherCertificatesStapleUnderThisNameIsRejected() async throws {
         let fixture = try Fixture()
         let storage = MemoryStorage()
         let (_, staple) = try await persistedStaple(fixture, storage: storage)
@@ -79,7 +84,8 @@ import Testing
         #expect(harness.manager.staple(for: otherID) == nil)
     }
 
-    @Test func anExpiredPersistedStapleIsNotServed() async throws {
+    @Test("a persisted staple past its nextUpdate is not served")
+    func anExpiredPersistedStapleIsNotServed() async throws {
         let fixture = try Fixture()
         let storage = MemoryStorage()
         let (id, _) = try await persistedStaple(fixture, storage: storage)

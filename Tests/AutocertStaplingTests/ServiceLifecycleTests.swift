@@ -6,8 +6,9 @@ import ServiceLifecycle
 import Testing
 
 /// The manager as a swift-service-lifecycle service: graceful shutdown ends run() and the event streams.
-@Suite struct ServiceLifecycleTests {
-    @Test
+@Suite("Stapler as a swift-service-lifecycle service")
+struct ServiceLifecycleTests {
+    @Test("graceful shutdown of the ServiceGroup ends run() and finishes the event streams")
     func gracefulShutdownEndsRunAndTheEventStreams() async throws {
         let fixture = try StaplingManagerScheduleTests.Fixture()
         let harness = Harness(clock: fixture.clock, transport: fixture.responder())

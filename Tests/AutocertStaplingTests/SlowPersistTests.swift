@@ -6,7 +6,8 @@ import Synchronization
 import Testing
 
 /// A refresh that falls due while the previous fetch is still persisting its staple.
-@Suite struct SlowPersistTests {
+@Suite("Stapler: a refresh that falls due during a slow persist")
+struct SlowPersistTests {
     let day: TimeInterval = 86_400
 
     /// Storage whose `put` waits until the test opens the gate (a slow disk, a hung NFS mount).
@@ -44,7 +45,8 @@ import Testing
     /// The refresh planned by a fetch must not be lost when it falls due before that fetch
     /// has finished persisting: it runs as soon as the fetch ends. (Before the fix the due
     /// plan was dropped and the certificate was never fetched again.)
-    @Test func aRefreshDueDuringASlowPersistRunsWhenThePersistEnds() async throws {
+    @Test("a refresh that falls due while the previous fetch is still persisting runs once that fetch ends")
+    func aRefreshDueDuringASlowPersistRunsWhenThePersistEnds() async throws {
         let fixture = try StaplingManagerScheduleTests.Fixture()
         let transport = fixture.responder(validity: 4 * day)
         let storage = GatedStorage()

@@ -3,10 +3,11 @@ import Foundation
 import Testing
 
 /// The served-staple table against a Dictionary doing the same operations.
-@Suite struct StapleTableTests {
+@Suite("StapleTable: the served-staple table against a Dictionary")
+struct StapleTableTests {
     /// Random sets, replacements and removals, with IDs crowded onto few home slots (so that
     /// runs wrap around the end and deletions shift entries back), checked after every step.
-    @Test(arguments: [1, 2, 3])
+    @Test("random sets, replacements and removals on crowded, wrapping slots match a Dictionary at every step", arguments: [1, 2, 3])
     func behavesLikeADictionary(seed: UInt64) {
         var random = SplitMix(seed: seed)
         // 64 IDs whose home slots (word2) fall on 8 values near the table's end, so runs wrap.
@@ -38,7 +39,8 @@ import Testing
         }
     }
 
-    @Test func growsAndKeepsEverything() {
+    @Test("growing to 10,000 entries keeps every one, and removing half leaves the other half")
+    func growsAndKeepsEverything() {
         var table = StapleTable()
         let ids = (0..<10_000).map { StapleID(leafDER: Array("leaf \($0)".utf8)) }
         for (index, id) in ids.enumerated() {

@@ -9,7 +9,8 @@ import Testing
 import X509
 
 /// The manager's schedule, driven by a manual clock and an in-process transport.
-@Suite struct StaplingManagerScheduleTests {
+@Suite("Stapler: the schedule, on a manual clock")
+struct StaplingManagerScheduleTests {
     let day: TimeInterval = 86_400
 
     /// A CA, one leaf and its subject, with a responder answering `good` for [now, now + validity].
@@ -36,7 +37,8 @@ import X509
         }
     }
 
-    @Test func fetchesAtOnceThenRefreshesAtTheMidpoint() async throws {
+    @Test("the first staple is fetched at once, the next at the midpoint of its validity")
+    func fetchesAtOnceThenRefreshesAtTheMidpoint() async throws {
         let fixture = try Fixture()
         let transport = fixture.responder()
         let harness = Harness(clock: fixture.clock, transport: transport)
@@ -60,7 +62,8 @@ import X509
         #expect(harness.metrics.counterTotal(label: "autocert_stapling_fetches_total") == 2)
     }
 
-    @Test func servesTheLastGoodStapleThroughFailuresUntilNextUpdateAndNotASecondLonger() async throws {
+    @Test("the last good staple is served through failures until its nextUpdate and not a second longer")
+    func servesTheLastGoodStapleThroughFailuresUntilNextUpdateAndNotASecondLonger() async throws {
         let fixture = try Fixture()
         let transport = fixture.responder(validity: 4 * day)
         let harness = Harness(clock: fixture.clock, transport: transport)
@@ -89,7 +92,8 @@ import X509
         #expect(harness.metrics.counterTotal(label: "autocert_stapling_failures_total", dimensions: [("reason", "httpStatus")]) > 0)
     }
 
-    @Test func backoffGrowsWithFullJitterUpToTheCeiling() async throws {
+    @Test("failed fetches back off 60, 120, 240 … seconds at the top of the jitter band, up to 3600, never early")
+    func backoffGrowsWithFullJitterUpToTheCeiling() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { request in HTTPResponse(status: 500, headers: [], body: [], url: request.url) }
         let harness = Harness(clock: fixture.clock, transport: transport, configuration: Harness.configuration(unit: 1.0))
@@ -113,7 +117,8 @@ import X509
         #expect(harness.manager.info(for: id)?.failureStreak == 10)
     }
 
-    @Test func retryAfterIsHonoured() async throws {
+    @Test("a 503's Retry-After sets the next attempt")
+    func retryAfterIsHonoured() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { request in
             HTTPResponse(status: 503, headers: [HTTPHeader(name: "Retry-After", value: "900")], body: [], url: request.url)
@@ -127,7 +132,8 @@ import X509
         #expect(harness.manager.info(for: id)?.nextAttempt == fixture.clock.now.addingTimeInterval(900))
     }
 
-    @Test func maxAgeDelaysTheRefresh() async throws {
+    @Test("a max-age of 3 days moves the refresh from the midpoint to 3 days")
+    func maxAgeDelaysTheRefresh() async throws {
         let fixture = try Fixture()
         let transport = fixture.responder(validity: 4 * day, headers: [HTTPHeader(name: "Cache-Control", value: "public, max-age=259200")])
         let harness = Harness(clock: fixture.clock, transport: transport)
@@ -139,7 +145,8 @@ import X509
         #expect(harness.manager.info(for: id)?.nextAttempt == fixture.clock.now.addingTimeInterval(3 * day))
     }
 
-    @Test func aResponseWithoutNextUpdateGetsTheDefaultLifetime() async throws {
+    @Test("a response without nextUpdate is served for the default day and refreshed after half of it")
+    func aResponseWithoutNextUpdateGetsTheDefaultLifetime() async throws {
         let fixture = try Fixture()
         let harness = Harness(clock: fixture.clock, transport: fixture.responder(validity: nil))
         let id = await harness.manager.add(fixture.subject)
@@ -152,7 +159,8 @@ import X509
         #expect(info.nextAttempt == fixture.clock.now.addingTimeInterval(day / 2))
     }
 
-    @Test func aShortLivedCertificateGetsAStapleClampedToItsExpiry() async throws {
+    @Test("a short-lived certificate's staple ends with the certificate, and nothing is fetched after")
+    func aShortLivedCertificateGetsAStapleClampedToItsExpiry() async throws {
         // The certificate has 5 hours left; the responder says 7 days.
         let fixture = try Fixture(leafLifetime: 6 * 3600)
         let transport = fixture.responder(validity: 7 * day)
@@ -174,7 +182,8 @@ import X509
         #expect(transport.requestCount == requests, "no fetches for an expired certificate")
     }
 
-    @Test func aResponderClockAheadWithinTheSkewIsAcceptedAndScheduledFromItsThisUpdate() async throws {
+    @Test("a responder clock 2 minutes ahead is accepted, and the refresh is planned from its thisUpdate")
+    func aResponderClockAheadWithinTheSkewIsAcceptedAndScheduledFromItsThisUpdate() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { [pki = fixture.pki, subject = fixture.subject, clock = fixture.clock] request in
             let ahead = clock.now.addingTimeInterval(120)

@@ -10,11 +10,12 @@ import Testing
 import X509
 
 /// Revoked, unknown, no responder, overrides, first-staple deadline, fetch limit, removal, health.
-@Suite struct StaplingManagerStateTests {
+@Suite("Stapler: revoked, unknown, no responder, overrides, deadlines, fetch limit, removal and gauges")
+struct StaplingManagerStateTests {
     typealias Fixture = StaplingManagerScheduleTests.Fixture
     let day: TimeInterval = 86_400
 
-    @Test
+    @Test("a revoked answer is stapled, reported once, counted, and listed as a health problem")
     func revokedIsReportedOnceAndStapled() async throws {
         let fixture = try Fixture()
         let revokedAt = try GeneralizedTime(fixture.clock.now.addingTimeInterval(-600))
@@ -42,7 +43,8 @@ import X509
         #expect(harness.manager.health().problems.map(\.id) == [id])
     }
 
-    @Test func revokedIsNotStapledWhenConfiguredSo() async throws {
+    @Test("with staplesRevokedResponses off a revoked answer is not stapled, but still reported")
+    func revokedIsNotStapledWhenConfiguredSo() async throws {
         let fixture = try Fixture()
         let revokedAt = try GeneralizedTime(fixture.clock.now.addingTimeInterval(-600))
         let harness = Harness(clock: fixture.clock, transport: fixture.responder(status: .revoked(time: revokedAt, reason: nil)),
@@ -55,7 +57,8 @@ import X509
         try await Poll.until("the revoked event") { harness.events { $0.isRevoked }.count == 1 }
     }
 
-    @Test func unknownStatusStaplesNothingAndRaisesNoEvent() async throws {
+    @Test("an unknown status staples nothing and raises no event, is asked again later, and is a health problem")
+    func unknownStatusStaplesNothingAndRaisesNoEvent() async throws {
         let fixture = try Fixture()
         let transport = fixture.responder(status: .unknown)
         let harness = Harness(clock: fixture.clock, transport: transport)
@@ -71,7 +74,8 @@ import X509
         #expect(harness.manager.health().problems.first?.info.condition == .unknownToResponder)
     }
 
-    @Test func noResponderURLMeansNoFetchAndASayingState() async throws {
+    @Test("a certificate without a responder URL is never fetched, and its state says noResponderURL")
+    func noResponderURLMeansNoFetchAndASayingState() async throws {
         let fixture = try Fixture(ocspURL: nil)
         let transport = fixture.responder()
         let harness = Harness(clock: fixture.clock, transport: transport)
@@ -85,7 +89,8 @@ import X509
         #expect(harness.events.isEmpty)
     }
 
-    @Test func responderOverridesPerCertificateAndGlobal() async throws {
+    @Test("the global responder URL replaces the certificate's own, and a per-certificate URL replaces both")
+    func responderOverridesPerCertificateAndGlobal() async throws {
         let fixture = try Fixture()
         let other = try fixture.pki.subject(try fixture.pki.leaf("other.test", notBefore: fixture.clock.now.addingTimeInterval(-60), ocspURL: "http://aia.test/"))
         let transport = ScriptTransport { [pki = fixture.pki, subject = fixture.subject, clock = fixture.clock] request in
@@ -108,7 +113,8 @@ import X509
         #expect(!urls.contains { $0.contains("ocsp.test") || $0.contains("aia.test") })
     }
 
-    @Test func firstStapleGivesUpAtItsDeadline() async throws {
+    @Test("firstStaple gives up at its deadline while the fetch still hangs")
+    func firstStapleGivesUpAtItsDeadline() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { _ in
             try await Task.sleep(for: .seconds(30))
@@ -124,7 +130,8 @@ import X509
         #expect(waited >= .milliseconds(300) && waited < .seconds(5))
     }
 
-    @Test func aFetchPastItsDeadlineIsAFailure() async throws {
+    @Test("a fetch past its deadline is a timedOut failure")
+    func aFetchPastItsDeadlineIsAFailure() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { _ in
             try await Task.sleep(for: .seconds(30))
@@ -138,7 +145,8 @@ import X509
         #expect(harness.manager.info(for: id)?.lastFailure?.code == .timedOut)
     }
 
-    @Test func fetchesInFlightAreBoundedAcrossCertificates() async throws {
+    @Test("across 40 certificates, no more than the limit of 4 fetches are in flight at once")
+    func fetchesInFlightAreBoundedAcrossCertificates() async throws {
         let fixture = try Fixture()
         let transport = ScriptTransport { [pki = fixture.pki, clock = fixture.clock] request in
             try await Task.sleep(for: .milliseconds(20))
@@ -159,7 +167,8 @@ import X509
         #expect(harness.manager.health().problems.count == 40)
     }
 
-    @Test func removeStopsServingDeletesThePersistedStapleAndSaysSo() async throws {
+    @Test("remove stops serving, deletes the persisted staple, raises a removed event and fetches no more")
+    func removeStopsServingDeletesThePersistedStapleAndSaysSo() async throws {
         let fixture = try Fixture()
         let storage = MemoryStorage()
         let transport = fixture.responder()
@@ -178,7 +187,8 @@ import X509
         #expect(transport.requestCount == 1)
     }
 
-    @Test func gaugesSummariseTheFleet() async throws {
+    @Test("gauges report the seconds until expiry and the certificates in each condition")
+    func gaugesSummariseTheFleet() async throws {
         let fixture = try Fixture()
         let harness = Harness(clock: fixture.clock, transport: fixture.responder(validity: 4 * day))
         let id = await harness.manager.add(fixture.subject)
@@ -194,8 +204,10 @@ import X509
     }
 }
 
-@Suite struct StaplingEventStreamTests {
-    @Test func everyStreamSeesEveryEvent() async throws {
+@Suite("Stapler: event streams, and adding a certificate by DER")
+struct StaplingEventStreamTests {
+    @Test("every subscribed stream hears every event, the application's included")
+    func everyStreamSeesEveryEvent() async throws {
         let fixture = try StaplingManagerScheduleTests.Fixture()
         let revokedAt = try GeneralizedTime(fixture.clock.now.addingTimeInterval(-600))
         let harness = Harness(clock: fixture.clock, transport: fixture.responder(status: .revoked(time: revokedAt, reason: nil)))
@@ -211,7 +223,8 @@ import X509
         await harness.stop()
     }
 
-    @Test func addingByDERIsTheSameCertificateAsAddingTheSubject() async throws {
+    @Test("adding by DER is the same certificate as adding the subject; an issuer that does not match is refused")
+    func addingByDERIsTheSameCertificateAsAddingTheSubject() async throws {
         let fixture = try StaplingManagerScheduleTests.Fixture()
         let harness = Harness(clock: fixture.clock, transport: fixture.responder())
         let leafDER = StapleID.der(fixture.leaf)

@@ -3,8 +3,10 @@ import AutocertTestSupport
 import Foundation
 import Testing
 
-@Suite struct DirectoryStorageTests {
-    @Test func putGetDeleteRoundTrip() async throws {
+@Suite("DirectoryStorage and MemoryStorage")
+struct DirectoryStorageTests {
+    @Test("put, get and delete round-trip, a second delete is harmless, and no temporary file is left")
+    func putGetDeleteRoundTrip() async throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
         let storage = try DirectoryStorage(path: temporary.file("store"))
@@ -20,7 +22,8 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: storage.path).isEmpty)
     }
 
-    @Test func directoryIs0700AndFilesAre0600() async throws {
+    @Test("the directory is 0700 and its files are 0600")
+    func directoryIs0700AndFilesAre0600() async throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
         let storage = try DirectoryStorage(path: temporary.file("a/b"))
@@ -31,7 +34,7 @@ import Testing
         #expect((file[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     }
 
-    @Test(arguments: ["", "../escape", "a/b", ".hidden", String(repeating: "x", count: 201), "sp ace"])
+    @Test("names that are empty, could escape or hide, are too long or hold a space are refused", arguments: ["", "../escape", "a/b", ".hidden", String(repeating: "x", count: 201), "sp ace"])
     func refusesNamesThatCouldEscapeOrHide(_ name: String) async throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
@@ -40,7 +43,8 @@ import Testing
         await #expect(throws: StorageError.self) { try await storage.get(name) }
     }
 
-    @Test func refusesOversizedBlobsOnRead() async throws {
+    @Test("a blob over the size limit is refused on read")
+    func refusesOversizedBlobsOnRead() async throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
         let storage = try DirectoryStorage(path: temporary.path, maximumBlobBytes: 10)
@@ -48,14 +52,16 @@ import Testing
         await #expect(throws: StorageError.self) { try await storage.get("big") }
     }
 
-    @Test func aFileInTheWayIsAClearError() throws {
+    @Test("a file where the directory should be is a StorageError")
+    func aFileInTheWayIsAClearError() throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
         _ = FileManager.default.createFile(atPath: temporary.file("file"), contents: Data([1]))
         #expect(throws: StorageError.self) { try DirectoryStorage(path: temporary.file("file")) }
     }
 
-    @Test func concurrentWritersLeaveOneWholeValue() async throws {
+    @Test("20 concurrent writers leave one whole value")
+    func concurrentWritersLeaveOneWholeValue() async throws {
         let temporary = try TemporaryDirectory(prefix: "storage")
         defer { temporary.remove() }
         let storage = try DirectoryStorage(path: temporary.path)
@@ -68,7 +74,8 @@ import Testing
         #expect(bytes.count == 4096 && Set(bytes).count == 1)
     }
 
-    @Test func memoryStorageRoundTrip() async throws {
+    @Test("MemoryStorage puts, gets, lists and deletes")
+    func memoryStorageRoundTrip() async throws {
         let storage = MemoryStorage()
         try await storage.put("a", [1])
         #expect(try await storage.get("a") == [1])

@@ -18,7 +18,8 @@ struct PebbleOCSPResponderTests {
         func cleanUp(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier) async {}
     }
 
-    @Test func answersForWhatPebbleIssuedAndSeesRevocations() async throws {
+    @Test("answers good for what Pebble issued, and revoked for what Pebble or the responder itself revoked")
+    func answersForWhatPebbleIssuedAndSeesRevocations() async throws {
         let work = try TemporaryDirectory()
         let responder = try PebbleOCSPResponder(directory: work.path)
         var options = PebbleHarness.Options()

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// A certificate that takes time to obtain does not hold up the event loop (docs/architecture.md, the TLS seam).
-@Suite(.serialized)
+@Suite("TLS backends: a slow certificate selection does not hold up the event loop", .serialized)
 struct AsyncSelectionTests {
     /// Holds the selector for `slow.test` until the test opens it.
     final class Gate: Sendable {

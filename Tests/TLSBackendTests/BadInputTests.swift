@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 
 /// Input that is not a good ClientHello ends that connection with one log line, and nothing else.
-@Suite(.serialized)
+@Suite("TLS backends: input that is not a good ClientHello", .serialized)
 struct BadInputTests {
     static func withServer(
         _ backend: BackendKind, timeout: TimeAmount,

@@ -6,7 +6,8 @@ import Testing
 struct ClientHelloReaderTests {
     let reader = ClientHelloReader(maximumSize: 16_384)
 
-    @Test func extractsTheFactsSelectionNeeds() throws {
+    @Test("the reader extracts what selection needs: the name lower-cased without its dot, ALPN, signature algorithms, status request, versions")
+    func extractsTheFactsSelectionNeeds() throws {
         let bytes = RawClient.clientHello(serverName: "Example.COM.", alpn: ["h2", "acme-tls/1"])
         guard case .complete(let hello) = reader.read(ByteBuffer(bytes: bytes)) else {
             Issue.record("not parsed")
@@ -20,7 +21,8 @@ struct ClientHelloReaderTests {
         #expect(hello.supportedVersions == [0x0304, 0x0303])
     }
 
-    @Test func waitsForEveryByteEvenAcrossRecords() {
+    @Test("a ClientHello spread over several records is read whole, and any cut of it waits for more")
+    func waitsForEveryByteEvenAcrossRecords() {
         let bytes = RawClient.clientHello(serverName: "a.test", alpn: ["h2"], extraPadding: 20_000)
         #expect(ClientHelloReader(maximumSize: 64 * 1024).read(ByteBuffer(bytes: bytes)).isComplete)
         for cut in [1, 4, 5, 6, 100, bytes.count - 1] {
@@ -28,7 +30,8 @@ struct ClientHelloReaderTests {
         }
     }
 
-    @Test func refusesOversizedGarbageAndPlainHTTP() {
+    @Test("an oversized ClientHello, plain HTTP, garbage and malformed handshakes are refused with their codes")
+    func refusesOversizedGarbageAndPlainHTTP() {
         let big = RawClient.clientHello(serverName: "a.test", alpn: [], extraPadding: 20_000)
         #expect(reader.read(ByteBuffer(bytes: big)).code == .clientHelloTooLarge)
         #expect(reader.read(ByteBuffer(string: "GET / HTTP/1.1\r\n")).code == .notTLS)
@@ -37,7 +40,8 @@ struct ClientHelloReaderTests {
         #expect(reader.read(ByteBuffer(bytes: [22, 3, 1, 0, 5, 1, 0, 0, 1, 3])).code == .invalidClientHello)
     }
 
-    @Test func alpnPolicyAnswersACMEFirstThenServerPreference() {
+    @Test("ALPN picks acme-tls/1 when offered, else the server's preference among what is offered, else nothing")
+    func alpnPolicyAnswersACMEFirstThenServerPreference() {
         #expect(ALPNPolicy.select(offered: ["http/1.1", "h2"], serverPreference: ["h2", "http/1.1"]) == "h2")
         #expect(ALPNPolicy.select(offered: ["acme-tls/1"], serverPreference: ["h2"]) == "acme-tls/1")
         #expect(ALPNPolicy.select(offered: ["spdy/3"], serverPreference: ["h2"]) == nil)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The `autocert-server` executable, run as a user would run it.
-@Suite(.serialized)
+@Suite("autocert-server run as a user would: --help, --cert and --staple", .serialized)
 struct ExampleServerTests {
     /// The built executable, beside the test bundle in the build folder.
     static func executable() throws -> String {

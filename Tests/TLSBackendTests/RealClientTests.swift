@@ -4,7 +4,7 @@ import Testing
 
 /// Each backend against real clients (`openssl s_client`, `gnutls-cli`): so each backend is
 /// also checked against the other library's client.
-@Suite(.serialized)
+@Suite("TLS backends against real clients (openssl s_client, gnutls-cli)", .serialized)
 struct RealClientTests {
     /// Three names (two stapled), a challenge certificate for one, on a server for `backend`.
     static func withServer(

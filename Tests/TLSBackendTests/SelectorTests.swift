@@ -9,7 +9,8 @@ struct SelectorTests {
         try await pki.issue(name, staple: false).key
     }
 
-    @Test func certifiedKeyRejectsWhatNoBackendCouldLoad() throws {
+    @Test("CertifiedKey refuses an empty chain or key, an empty staple and PEM without a certificate; a staple source makes a new identity")
+    func certifiedKeyRejectsWhatNoBackendCouldLoad() throws {
         #expect(throws: TLSBackendError.self) { try CertifiedKey(certificateChain: [], privateKey: [1]) }
         #expect(throws: TLSBackendError.self) { try CertifiedKey(certificateChain: [[1]], privateKey: []) }
         #expect(throws: TLSBackendError.self) { try StaticStaple([]) }
@@ -19,7 +20,8 @@ struct SelectorTests {
         #expect(a.identity != b.identity && b.ocspStaple == [3])
     }
 
-    @Test func staticSelectorPicksExactThenWildcardThenDefault() async throws {
+    @Test("the static selector picks the exact name, then a one-label wildcard, then the default; acme-tls/1 gets only a challenge certificate")
+    func staticSelectorPicksExactThenWildcardThenDefault() async throws {
         let pki = try await TLSTestPKI.create()
         defer { pki.directory.remove() }
         let first = try await Self.key("first.test", pki: pki)
