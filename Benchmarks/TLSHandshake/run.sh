@@ -13,7 +13,8 @@
 #   SERVER_CPU (default 0), CLIENT_CPU (default 1), PACKAGE_DIR (default: the repo),
 #   AUTOCERT_SERVER (a prebuilt release binary; default: build one), RESULTS (a file for the table),
 #   BASELINE_SERVER (another autocert-server binary, e.g. an older commit's: its two stapled
-#   servers join the same rounds and the new/baseline ratios are printed).
+#   servers join the same rounds and the new/baseline ratios are printed), CONFIGS (the servers
+#   to measure, space-separated, default all; e.g. "openssl openssl-base gnutls gnutls-base").
 # Installs what it needs with apt-get when missing: nginx-light, gcc, libssl-dev, openssl.
 set -euo pipefail
 
@@ -135,6 +136,7 @@ if [ -n "${BASELINE_SERVER:-}" ]; then
   expect_of[openssl-base]=expect-staple; expect_of[gnutls-base]=expect-staple
   configs+=(openssl-base gnutls-base)
 fi
+if [ -n "${CONFIGS:-}" ]; then read -r -a configs <<< "$CONFIGS"; fi
 
 cpu_ticks() { # utime + stime of every thread of PID (fields 14 and 15 after the comm field)
   sed -e 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
@@ -177,6 +179,11 @@ paired() {
   echo "$values" | median | awk '{ printf "%.3f", $1 }'
 }
 
+row() { # label a b target: one ratio row, when both servers were measured
+  [ -n "${med[$2]:-}" ] && [ -n "${med[$3]:-}" ] || return 0
+  echo "| $1 | $(ratio "${med[$2]}" "${med[$3]}") | $(paired "$2" "$3") | $4 |"
+}
+
 {
   echo "| server | µs CPU per handshake (median of $rounds × $handshakes) | samples |"
   echo "|---|---:|---|"
@@ -184,15 +191,13 @@ paired() {
   echo
   echo "| ratio | of medians | median of per-round ratios | target |"
   echo "|---|---:|---:|---|"
-  echo "| openssl / nginx (stapled) | $(ratio "${med[openssl]}" "${med[nginx]}") | $(paired openssl nginx) | ≤ 0.90 |"
-  echo "| gnutls / nginx (stapled) | $(ratio "${med[gnutls]}" "${med[nginx]}") | $(paired gnutls nginx) | ≤ 1.00 |"
-  echo "| openssl stapled / not | $(ratio "${med[openssl]}" "${med[openssl-nostaple]}") | $(paired openssl openssl-nostaple) | ≤ 1.03 |"
-  echo "| gnutls stapled / not | $(ratio "${med[gnutls]}" "${med[gnutls-nostaple]}") | $(paired gnutls gnutls-nostaple) | ≤ 1.03 |"
-  echo "| nginx stapled / not | $(ratio "${med[nginx]}" "${med[nginx-nostaple]}") | $(paired nginx nginx-nostaple) | (reference) |"
-  if [ -n "${BASELINE_SERVER:-}" ]; then
-    echo "| openssl new / baseline (stapled) | $(ratio "${med[openssl]}" "${med[openssl-base]}") | $(paired openssl openssl-base) | ≤ 1.02 |"
-    echo "| gnutls new / baseline (stapled) | $(ratio "${med[gnutls]}" "${med[gnutls-base]}") | $(paired gnutls gnutls-base) | ≤ 1.02 |"
-  fi
+  row "openssl / nginx (stapled)" openssl nginx "≤ 0.90"
+  row "gnutls / nginx (stapled)" gnutls nginx "≤ 1.00"
+  row "openssl stapled / not" openssl openssl-nostaple "≤ 1.03"
+  row "gnutls stapled / not" gnutls gnutls-nostaple "≤ 1.03"
+  row "nginx stapled / not" nginx nginx-nostaple "(reference)"
+  row "openssl new / baseline (stapled)" openssl openssl-base "≤ 1.02"
+  row "gnutls new / baseline (stapled)" gnutls gnutls-base "≤ 1.02"
   echo
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(openssl version); $("$nginx_bin" -v 2>&1)"
 } | tee "${RESULTS:-/dev/null}"

@@ -14,15 +14,18 @@ package final class CertificateContextCache<Context: AnyObject & Sendable>: Send
     package let capacity: Int
     private let state: Mutex<LRUTable<Context>>
     private let made = Atomic<Int>(0)
+    private let prepare: @Sendable (CertifiedKey) throws -> Context
 
-    package init(capacity: Int) {
+    /// - Parameter prepare: makes the context of a certificate (parses its chain and key).
+    package init(capacity: Int, prepare: @escaping @Sendable (CertifiedKey) throws -> Context) {
         self.capacity = max(1, capacity)
+        self.prepare = prepare
         state = Mutex(LRUTable(capacity: max(1, capacity)))
     }
 
-    /// The context of `key`, made by `prepare` when there is none (outside the lock: two
-    /// handshakes may race to prepare one; the first stored wins).
-    package func context(for key: CertifiedKey, prepare: (CertifiedKey) throws -> Context) rethrows -> Context {
+    /// The context of `key`, prepared when there is none (outside the lock: two handshakes
+    /// may race to prepare one; the first stored wins).
+    package func context(for key: CertifiedKey) throws -> Context {
         let identity = key.identity
         if let context = state.withLock({ $0.get(identity) }) { return context }
         let context = try prepare(key)

@@ -30,7 +30,7 @@ public struct GnuTLSBackend: TLSBackend {
         return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
         ) { key, hello, applicationProtocol in
-            let prepared = try shared.keys.context(for: key) { try GnuTLSPreparedKey($0) }
+            let prepared = try shared.keys.context(for: key)
             let source = shared.staplingEnabled && hello.requestsOCSPStaple ? key.stapleSource : nil
             return try GnuTLSSession(shared: shared, key: prepared, stapleSource: source, applicationProtocol: applicationProtocol)
         }
@@ -57,7 +57,7 @@ final class GnuTLSShared: @unchecked Sendable {
             throw GnuTLSError.error(result, .libraryFailure, "setting the GnuTLS priority string")
         }
         self.priority = priority
-        self.keys = CertificateContextCache(capacity: configuration.certificateCacheCapacity)
+        self.keys = CertificateContextCache(capacity: configuration.certificateCacheCapacity) { try GnuTLSPreparedKey($0) }
         self.staplingEnabled = configuration.staplingEnabled
         gnutls_certificate_set_retrieve_function3(self.credentials, gnuTLSRetrieveCertificate)
     }

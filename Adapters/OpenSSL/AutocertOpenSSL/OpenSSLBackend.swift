@@ -13,7 +13,9 @@ public struct OpenSSLBackend: TLSBackend {
 
     public init(configuration: TLSServerConfiguration = TLSServerConfiguration()) {
         self.configuration = configuration
-        self.contexts = CertificateContextCache(capacity: configuration.certificateCacheCapacity)
+        self.contexts = CertificateContextCache(capacity: configuration.certificateCacheCapacity) { key in
+            try OpenSSLContext(key: key, configuration: configuration)
+        }
     }
 
     public var name: String { "openssl" }
@@ -26,13 +28,11 @@ public struct OpenSSLBackend: TLSBackend {
     package var contextStatistics: (prepared: Int, kept: Int) { (contexts.preparations, contexts.count) }
 
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
-        let contexts = self.contexts
-        let configuration = self.configuration
+        let contexts = self.contexts  // the one capture: no closure context to allocate per connection
         return TLSServerHandler(
             backendName: name, selector: selector, configuration: configuration, logger: logger
         ) { key, _, applicationProtocol in
-            let context = try contexts.context(for: key) { try OpenSSLContext(key: $0, configuration: configuration) }
-            return try OpenSSLConnection(context: context, applicationProtocol: applicationProtocol)
+            try OpenSSLConnection(context: contexts.context(for: key), applicationProtocol: applicationProtocol)
         }
     }
 }
