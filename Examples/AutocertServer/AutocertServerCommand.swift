@@ -30,9 +30,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
             automatically: fetched from each certificate's OCSP URL (or --ocsp-responder), \
             verified, refreshed in the background and kept in DIR across restarts.
 
-            Automatic certificates: --domain NAME (repeatable; also the host policy), \
-            --directory, --ca-roots, --email, --accept-tos, --storage, --http-port, \
-            --no-staple-ocsp, --must-staple.
+            Automatic certificates: --domain NAME (repeatable; also the host policy; an IP \
+            address gets an IP certificate, RFC 8738), --directory, --ca-roots, --email, \
+            --accept-tos, --profile, --storage, --http-port, --no-staple-ocsp, --must-staple. \
+            Certificates without OCSP (Let's Encrypt's since 2025) are served without a \
+            staple, as normal; --must-staple is never asked of a CA that issues without OCSP.
             """
     )
 

@@ -14,8 +14,11 @@ import NIOPosix
 ///   autocert-server --domain a.example.test --directory https://127.0.0.1:14000/dir \
 ///     --ca-roots pebble.minica.pem --accept-tos --storage /tmp/autocert --https-port 5001 --http-port 5002
 struct AutomaticOptions: ParsableArguments {
-    @Option(name: .customLong("domain"), help: ArgumentHelp("A name to obtain a certificate for (repeatable); turns automatic mode on.", valueName: "NAME"))
+    @Option(name: .customLong("domain"), help: ArgumentHelp("A name or IP address to obtain a certificate for (repeatable); turns automatic mode on. An IP address (RFC 8738) is served to clients that send no server name and connect to that address.", valueName: "NAME"))
     var domains: [String] = []
+
+    @Option(help: ArgumentHelp("The certificate profile to ask the CA for (e.g. Let's Encrypt's classic, tlsserver, shortlived); checked against the CA's directory at start.", valueName: "NAME"))
+    var profile: String?
 
     @Option(help: ArgumentHelp("The ACME directory URL.", valueName: "URL"))
     var directory: String = Manager.Configuration.letsEncryptDirectoryURL
@@ -45,8 +48,8 @@ struct AutomaticOptions: ParsableArguments {
     var isEnabled: Bool { !domains.isEmpty }
 
     func validate() throws {
-        guard isEnabled || (caRoots == nil && email == nil && !mustStaple && !noStapleOCSP) else {
-            throw ValidationError("--ca-roots, --email, --must-staple and --no-staple-ocsp need at least one --domain")
+        guard isEnabled || (caRoots == nil && email == nil && !mustStaple && !noStapleOCSP && profile == nil) else {
+            throw ValidationError("--ca-roots, --email, --profile, --must-staple and --no-staple-ocsp need at least one --domain")
         }
         guard (0...65_535).contains(httpPort) else { throw ValidationError("--http-port must be a port number") }
     }
@@ -58,7 +61,7 @@ struct AutomaticOptions: ParsableArguments {
             directoryURL: directory, directoryTrustedRootsPEMFile: caRoots,
             storage: try storage.map { try DirectoryStorage(path: $0) },
             hostPolicy: .allowing(domains), email: email, acceptsTermsOfService: acceptTermsOfService,
-            mustStaple: mustStaple, stapleOCSP: !noStapleOCSP)
+            profile: profile, mustStaple: mustStaple, stapleOCSP: !noStapleOCSP)
         logger.info("automatic certificates", metadata: [
             "domains": "\(domains.joined(separator: ","))", "directory": "\(directory)",
             "storage": "\(storage ?? Manager.Configuration.defaultStoragePath)", "staple-ocsp": "\(!noStapleOCSP)",
@@ -70,6 +73,7 @@ struct AutomaticOptions: ParsableArguments {
     func serving(_ manager: Manager?, group: any EventLoopGroup, host: String, httpsPort: Int, logger: Logger,
                  _ body: () async throws -> Void) async throws {
         guard let manager else { return try await body() }
+        try await manager.checkConfiguration()  // an unknown --profile fails here, naming the offered ones
         var http: (any Channel)?
         if httpPort != 0 {
             let makeHandler = manager.http01HandlerFactory(httpsPort: httpsPort)

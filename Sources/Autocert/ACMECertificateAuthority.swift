@@ -55,8 +55,18 @@ public final class ACMECertificateAuthority: CertificateAuthority {
         let account = try await currentAccount()
         let solver = ChallengeAnswersSolver(answers: challenges, preference: challengeTypes)
         let issued = try await client.issueCertificate(for: request.names, account: account, solver: solver, key: request.key,
-                                                       mustStaple: request.mustStaple)
+                                                       mustStaple: request.mustStaple, profile: request.profile, replaces: request.replaces)
         return issued.chain.certificatesDER
+    }
+
+    /// The CA's renewal information (RFC 9773), or nil when its directory offers none.
+    public func renewalInfo(forCertificate leafDER: [UInt8]) async throws -> ACMERenewalInfo? {
+        guard try await client.directory().renewalInfo != nil else { return nil }
+        return try await client.renewalInfo(forCertificate: leafDER)
+    }
+
+    public func checkProfile(_ profile: String) async throws {
+        try await client.checkProfile(profile)
     }
 
     public func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {

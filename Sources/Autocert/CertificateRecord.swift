@@ -23,8 +23,9 @@ struct CertificateRecord: Sendable {
 
     /// The storage name of `name`'s record: the name itself, or for a name longer than 190
     /// octets (storage need only keep 200) `long-` and 32 hex digits of its SHA-256.
+    /// An IPv6 address's colons become underscores (storage names hold no colon).
     static func storageName(for name: String) -> String {
-        guard name.utf8.count > 190 else { return name }
+        guard name.utf8.count > 190 else { return name.replacingOccurrences(of: ":", with: "_") }
         return "long-" + SHA256.hash(data: Array(name.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -81,18 +82,22 @@ struct CertificateRecord: Sendable {
     var notBefore: Date { leaf.notValidBefore }
     var notAfter: Date { leaf.notValidAfter }
 
-    /// The DNS names of `certificate`'s subjectAltName (RFC 5280 §4.2.1.6), normalised.
-    static func dnsNames(of certificate: Certificate) -> [String] {
+    /// The names `certificate` is for, as the Manager keys them: the DNS names and IP addresses
+    /// (RFC 8738) of its subjectAltName (RFC 5280 §4.2.1.6).
+    static func identifiers(of certificate: Certificate) -> [String] {
         let names = (try? certificate.extensions.subjectAlternativeNames)??.compactMap { general -> String? in
-            if case .dnsName(let dns) = general { return ClientHello.normalisedServerName(dns) }
-            return nil
+            switch general {
+            case .dnsName(let dns): ClientHello.normalisedServerName(dns)
+            case .ipAddress(let octets): ACMEIPAddress(bytes: Array(octets.bytes))?.text
+            default: nil
+            }
         }
         return names ?? []
     }
 
-    /// The DNS names of the certificate `der`; none when it does not parse.
-    static func dnsNames(ofCertificate der: [UInt8]) -> [String] {
-        (try? Certificate(derEncoded: der)).map(dnsNames(of:)) ?? []
+    /// The names of the certificate `der`; none when it does not parse.
+    static func identifiers(ofCertificate der: [UInt8]) -> [String] {
+        (try? Certificate(derEncoded: der)).map(identifiers(of:)) ?? []
     }
 
     private static func validate(name: String, key: ACMECertificateKey, chain: [[UInt8]], now: Date) throws(AutocertError) -> Certificate {
@@ -108,7 +113,7 @@ struct CertificateRecord: Sendable {
         guard key.privateKey.publicKey == leaf.publicKey else {
             throw AutocertError(.invalidRecord, "the stored key of \(name) does not match its certificate; it will be replaced")
         }
-        let names = dnsNames(of: leaf)
+        let names = identifiers(of: leaf)
         guard names.contains(name) else {
             throw AutocertError(.invalidRecord, "the stored certificate of \(name) is for \(names), not \(name); it will be replaced")
         }

@@ -21,7 +21,7 @@ struct ChallengeAnswersSolver: ACMEChallengeSolver {
         case ACMEChallenge.tlsALPN01:
             let certificate = try TLSALPNChallengeCertificate(name: identifier.value, keyAuthorization: keyAuthorization)
             let key = try CertifiedKey(certificateChain: [certificate.certificateDER], privateKey: Array(certificate.privateKey.derRepresentation))
-            answers.setTLSALPN01(key, for: identifier.value)
+            answers.setTLSALPN01(key, for: certificate.serverName)  // an IP's reverse-DNS name (RFC 8738 §6)
         default:
             answers.setHTTP01(token: challenge.token ?? "", keyAuthorization: keyAuthorization)
         }
@@ -29,7 +29,7 @@ struct ChallengeAnswersSolver: ACMEChallengeSolver {
 
     func cleanUp(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier) async {
         switch challenge.type {
-        case ACMEChallenge.tlsALPN01: answers.removeTLSALPN01(for: identifier.value)
+        case ACMEChallenge.tlsALPN01: answers.removeTLSALPN01(for: ACMEIPAddress(identifier.value)?.reverseDNSName ?? identifier.value)
         default: answers.removeHTTP01(token: challenge.token ?? "")
         }
     }

@@ -1,3 +1,4 @@
+import AutocertACME
 import AutocertTLS
 import NIOCore
 import NIOHTTP1
@@ -53,12 +54,13 @@ public final class HTTP01ChallengeHandler: ChannelInboundHandler, RemovableChann
         }
         guard readable else { return (.badRequest, [], "Use HTTPS\n") }
         guard let hostHeader = head.headers.first(name: "Host"), let host = Self.hostWithoutPort(hostHeader),
-              ClientHello.normalisedServerName(host).map(HostPolicy.isHostName) == true || host == "localhost" else {
+              ClientHello.normalisedServerName(host).map(HostPolicy.isHostName) == true || ACMEIPAddress(host) != nil || host == "localhost" else {
             return (.badRequest, [], "a Host header naming the server is required\n")
         }
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
         let target = head.uri.hasPrefix("/") ? head.uri : "/"
-        return (.found, [("Location", "https://\(host)\(port)\(target)")], "")
+        let authority = host.contains(":") ? "[\(host)]" : host  // an IPv6 literal goes back in brackets
+        return (.found, [("Location", "https://\(authority)\(port)\(target)")], "")
     }
 
     private func write(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, headers: [(String, String)], body: String) {
@@ -78,7 +80,10 @@ public final class HTTP01ChallengeHandler: ChannelInboundHandler, RemovableChann
 
     /// `host` from `host[:port]` or `[v6]:port`; nil for an IPv6 literal.
     static func hostWithoutPort(_ value: String) -> String? {
-        guard !value.hasPrefix("[") else { return nil }
+        if value.hasPrefix("[") {  // an IPv6 literal (RFC 3986 §3.2.2), brackets dropped
+            guard let close = value.firstIndex(of: "]") else { return nil }
+            return String(value[value.index(after: value.startIndex)..<close])
+        }
         return value.split(separator: ":", maxSplits: 1).first.map(String.init)
     }
 }

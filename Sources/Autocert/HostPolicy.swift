@@ -1,3 +1,4 @@
+import AutocertACME
 import AutocertTLS
 
 /// Which server names the ``Manager`` may obtain certificates for.
@@ -14,18 +15,27 @@ public struct HostPolicy: Sendable {
         self.decide = allows
     }
 
-    /// Exactly the names in `names` (case and a trailing dot do not matter).
+    /// Exactly the names in `names`: host names (case and a trailing dot do not matter) and IP
+    /// addresses (RFC 8738; any spelling of one address is that address).
     public static func allowing(_ names: [String]) -> HostPolicy {
-        let allowed = Set(names.compactMap(ClientHello.normalisedServerName))
+        let allowed = Set(names.compactMap(canonicalName))
         return HostPolicy { allowed.contains($0) }
+    }
+
+    /// The name as the Manager keys it: an IP address's canonical text (RFC 8738, RFC 5952),
+    /// or a host name as ``AutocertTLS/ClientHello/normalisedServerName(_:)`` makes it.
+    public static func canonicalName(_ name: String) -> String? {
+        ACMEIPAddress(name)?.text ?? ClientHello.normalisedServerName(name)
     }
 
     /// Refuses every name (the default).
     public static let denyAll = HostPolicy { _ in false }
 
-    /// Whether a certificate may be obtained for `name`: the name must also be a plausible DNS
-    /// host name (letters, digits, `-`, at least one dot, no wildcard, no IP address).
+    /// Whether a certificate may be obtained for `name`: an IP address (RFC 8738, asked with its
+    /// canonical text), or a plausible DNS host name (letters, digits, `-`, at least one dot,
+    /// no wildcard, not all digits in its last label).
     public func allows(_ name: String) -> Bool {
+        if let address = ACMEIPAddress(name) { return decide(address.text) }
         guard let name = ClientHello.normalisedServerName(name) else { return false }
         return Self.isHostName(name) && decide(name)
     }

@@ -10,6 +10,10 @@ extension Manager {
         public static let letsEncryptDirectoryURL = "https://acme-v02.api.letsencrypt.org/directory"
         /// Let's Encrypt's staging directory: use it while testing (higher limits, untrusted roots).
         public static let letsEncryptStagingDirectoryURL = "https://acme-staging-v02.api.letsencrypt.org/directory"
+        /// Directories of CAs that issue certificates without OCSP URLs and refuse Must-Staple:
+        /// Let's Encrypt's, since 2025 (Must-Staple orders refused from January 30, OCSP URLs
+        /// gone from certificates from May 7, responders off from August 6).
+        public static let directoriesWithoutOCSP: Set<String> = [letsEncryptDirectoryURL, letsEncryptStagingDirectoryURL]
 
         /// The ACME directory URL. Default ``letsEncryptDirectoryURL``.
         public var directoryURL: String
@@ -30,10 +34,19 @@ extension Manager {
         public var acceptsTermsOfService: Bool
         /// The kind of key made for each certificate. Default ``CertificateKeyType/p256``.
         public var keyType: CertificateKeyType
+        /// The certificate profile to ask the CA for (ACME profiles; e.g. Let's Encrypt's
+        /// `classic`, `tlsserver`, `shortlived`). Checked against the profiles the CA's
+        /// directory offers before the first order; an unknown one fails with the list.
+        /// Default nil: the CA's default profile.
+        public var profile: String?
         /// When to renew and how to retry. Default: a third of the lifetime before notAfter, at
         /// most 30 days, up to 10 % earlier at random; retries from 1 minute doubling to 6 hours.
         public var renewal: RenewalPolicy
-        /// Whether to ask for OCSP Must-Staple certificates (RFC 7633). Default false.
+        /// Whether to ask for OCSP Must-Staple certificates (RFC 7633). Default false. Never
+        /// asked of a CA whose certificates carry no OCSP URL: Let's Encrypt refuses Must-Staple
+        /// orders and left OCSP in 2025 (``directoriesWithoutOCSP``); any other CA is not asked
+        /// again once a certificate of its comes without an OCSP URL or it refuses a Must-Staple
+        /// CSR.
         public var mustStaple: Bool
         /// Whether to staple OCSP: every certificate obtained or loaded is registered with a
         /// ``AutocertStapling/StaplingManager`` and served with its current verified staple
@@ -55,6 +68,7 @@ extension Manager {
             email: String? = nil,
             acceptsTermsOfService: Bool = false,
             keyType: CertificateKeyType = .p256,
+            profile: String? = nil,
             renewal: RenewalPolicy = RenewalPolicy(),
             mustStaple: Bool = false,
             stapleOCSP: Bool = true,
@@ -69,6 +83,7 @@ extension Manager {
             self.email = email
             self.acceptsTermsOfService = acceptsTermsOfService
             self.keyType = keyType
+            self.profile = profile
             self.renewal = renewal
             self.mustStaple = mustStaple
             self.stapleOCSP = stapleOCSP

@@ -7,6 +7,7 @@ import AutocertTLS
 import Dispatch
 import Foundation
 import Logging
+import X509
 
 extension Manager {
     /// The stored path, then the new-name path; runs inside the name's single flight.
@@ -51,14 +52,21 @@ extension Manager {
 
     /// Obtains a certificate for `name` with `key` (the current one, on renewal) or with the
     /// pending key (persisted BEFORE the CA is asked), and stores the record atomically.
-    func issue(_ name: String, reusing current: ACMECertificateKey?) async throws(AutocertError) -> CertificateRecord {
+    func issue(_ name: String, reusing current: ACMECertificateKey?, replacing: String? = nil) async throws(AutocertError) -> CertificateRecord {
         let key: ACMECertificateKey
         if let current { key = current } else { key = try await pendingKey(for: name) }
         let started = DispatchTime.now()
         let chain: [[UInt8]]
+        var request = CertificateRequest(names: [name], key: key, mustStaple: configuration.mustStaple && !caIssuesWithoutOCSP.load(ordering: .relaxed),
+                                         profile: configuration.profile, replaces: replacing)
         do {
-            let request = CertificateRequest(names: [name], key: key, mustStaple: configuration.mustStaple)
-            chain = try await authority.issueCertificate(request, challenges: challenges)
+            do {
+                chain = try await authority.issueCertificate(request, challenges: challenges)
+            } catch let error as ACMEError where request.mustStaple && error.refusesMustStaple {
+                noteCAWithoutOCSP(because: "it refused a Must-Staple CSR (\(error.problem?.detail ?? error.reason))")
+                request.mustStaple = false
+                chain = try await authority.issueCertificate(request, challenges: challenges)
+            }
         } catch let error as AutocertError {
             throw error
         } catch {
@@ -96,11 +104,19 @@ extension Manager {
         }
     }
 
+    /// Remembers that the CA issues without OCSP, so Must-Staple is no longer asked of it.
+    func noteCAWithoutOCSP(because reason: String) {
+        guard !caIssuesWithoutOCSP.exchange(true, ordering: .relaxed), configuration.mustStaple else { return }
+        logger.notice("the CA issues certificates without OCSP; Must-Staple is no longer asked of it", metadata: ["reason": "\(reason)"])
+    }
+
     /// Serves `record` for its name: registers it with the stapler (when stapling is on) and
     /// waits, bounded, for its first staple; swaps it in with the stapler as its staple source;
     /// plans its renewal; retires the old certificate's staple; reports `event`.
     func install(_ record: CertificateRecord, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
         let name = record.name
+        let hasOCSP = ((try? record.leaf.extensions.authorityInformationAccess) ?? nil)?.contains { $0.method == .ocspServer } ?? false
+        if !hasOCSP { noteCAWithoutOCSP(because: "the certificate of \(name) has no OCSP URL") }  // the normal case today: no warning
         var stapleID: StapleID?
         if let stapler, record.chain.count > 1 {
             do {
@@ -125,7 +141,11 @@ extension Manager {
             defer { served[name] = entry }
             return served[name]
         }
-        schedule.withLock { $0.set(name, Schedule.Plan(due: renewAt)) }
+        schedule.withLock { schedule in
+            schedule.set(name, Schedule.Plan(due: renewAt))
+            schedule.forgetRenewalInfo(name)  // a new certificate: ask the CA about it at once (RFC 9773 §4.3)
+            schedule.planRenewalInfoCheck(name, at: clock.now)
+        }
         wake.signal()
         if let stapler, let stapleID, let info = stapler.info(for: stapleID), info.condition == .revoked {
             replaceRevoked(name, reason: info.revocationReason)  // revoked in storage, or before it was swapped in

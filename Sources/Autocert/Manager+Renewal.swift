@@ -52,19 +52,29 @@ extension Manager {
     /// subscriber's event buffer is bounded).
     static let revocationSweepInterval: TimeInterval = 300
 
-    /// The Manager's loop: renewals due now run as child tasks; then it sleeps until the next
-    /// plan or sweep, or until woken.
+    /// The Manager's loop: renewals and renewal-information checks due now run as child
+    /// tasks; then it sleeps until the next plan, check or sweep, or until woken.
     private func renewalLoop(stopping: StopFlag) async {
         await withDiscardingTaskGroup { group in
+            var nextStorageSweep = Date.distantPast
             while !stopping.isSet, !Task.isCancelled {
                 let now = clock.now
                 if schedule.withLock({ $0.sweepIsDue(now: now, interval: Self.revocationSweepInterval) }) {
                     sweepRevoked()
                 }
+                if now >= nextStorageSweep {
+                    nextStorageSweep = now.addingTimeInterval(Self.storageSweepInterval)
+                    group.addTask { await self.sweepExpiredRecords(now: now) }
+                }
                 for (name, plan) in schedule.withLock({ $0.takeDue(now: now) }) {
                     group.addTask { await self.renew(name, plan: plan) }
                 }
-                let next = schedule.withLock { schedule in [schedule.nextDue(), schedule.nextSweep].compactMap { $0 }.min() }
+                for name in schedule.withLock({ $0.takeDueRenewalInfoChecks(now: now) }) {
+                    group.addTask { await self.checkRenewalInfo(name) }
+                }
+                let next = schedule.withLock { schedule in
+                    [schedule.nextDue(), schedule.nextSweep, schedule.nextRenewalInfoCheck(), nextStorageSweep].compactMap { $0 }.min()
+                }
                 await wake.wait(until: next ?? .distantFuture, on: clock)
             }
             group.cancelAll()
@@ -93,7 +103,8 @@ extension Manager {
                 attempts += 1
                 _ = try await flights.run(name) {
                     renewed = true
-                    let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey)
+                    let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey,
+                                                 replacing: replacedCertificateIdentifier(name, current: current))
                     metrics.renewed.increment()
                     return try await install(record) {
                         .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
@@ -173,11 +184,11 @@ extension Manager {
         if let stapler, let id = entry?.stapleID { await stapler.remove(id) }
     }
 
-    /// The names served now with the certificate the stapler knows as `id`: the DNS names of
-    /// that certificate (RFC 5280 §4.2.1.6) whose served entry is that very certificate.
+    /// The names served now with the certificate the stapler knows as `id`: the names of that
+    /// certificate (its subjectAltName, RFC 5280 §4.2.1.6) whose served entry is that very certificate.
     private func servedNames(of id: StapleID, certificateDER: [UInt8]? = nil) -> [String] {
         guard let der = certificateDER ?? stapler?.info(for: id)?.certificateDER else { return [] }
-        return CertificateRecord.dnsNames(ofCertificate: der).filter { name in
+        return CertificateRecord.identifiers(ofCertificate: der).filter { name in
             served.withLock { $0[name]?.stapleID == id }
         }
     }

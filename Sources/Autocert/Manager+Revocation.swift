@@ -9,7 +9,7 @@ extension Manager {
     /// - Throws: ``AutocertError/Code/notServed`` when no certificate is served for `name`;
     ///   the CA's error when it refuses.
     public func revokeCertificate(for name: String, reason: OCSPRevocationReason? = nil) async throws {
-        guard let name = ClientHello.normalisedServerName(name), let entry = served.withLock({ $0[name] }) else {
+        guard let name = HostPolicy.canonicalName(name), let entry = served.withLock({ $0[name] }) else {
             throw AutocertError(.notServed, "no certificate is served for \(name); nothing to revoke")
         }
         do {

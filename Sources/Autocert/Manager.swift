@@ -49,6 +49,9 @@ public final class Manager: CertificateSelector, Service, Sendable {
     let broadcast = EventBroadcast<ManagerEvent>()
     /// The stapler's events, subscribed at init so that none is missed before ``run()``.
     let stapling: AsyncStream<StaplingEvent>?
+    /// Whether the CA is known to issue certificates without OCSP (so Must-Staple is never
+    /// asked of it): known at start for Let's Encrypt, learnt from its first certificate otherwise.
+    let caIssuesWithoutOCSP: Atomic<Bool>
 
     /// - Parameters:
     ///   - certificateAuthority: where certificates come from; default an
@@ -74,6 +77,7 @@ public final class Manager: CertificateSelector, Service, Sendable {
         self.logger = logger
         self.challenges = ChallengeAnswers()
         self.metrics = ManagerMetrics(factory: metricsFactory ?? MetricsSystem.factory)
+        self.caIssuesWithoutOCSP = Atomic(Configuration.directoriesWithoutOCSP.contains(configuration.directoryURL))
         self.authority = certificateAuthority ?? ACMECertificateAuthority(
             directoryURL: configuration.directoryURL, trustedRootsPEMFile: configuration.directoryTrustedRootsPEMFile,
             storage: storage, email: configuration.email, acceptsTermsOfService: configuration.acceptsTermsOfService, logger: logger)
@@ -94,14 +98,14 @@ public final class Manager: CertificateSelector, Service, Sendable {
     /// certificate held for the name, or the challenge certificate of an `acme-tls/1`
     /// handshake; nil sends the handshake to ``certifiedKey(for:on:)``.
     public func immediateCertifiedKey(for hello: ClientHello) -> CertifiedKey? {
-        guard let name = hello.serverName else { return nil }  // already normalised
+        guard let name = Self.name(of: hello) else { return nil }
         if hello.isACMEChallenge { return challenges.tlsALPN01Certificate(for: name) }
         return cachedKey(for: name)
     }
 
     public func certifiedKey(for hello: ClientHello, on eventLoop: any EventLoop) -> EventLoopFuture<CertifiedKey> {
-        guard let name = hello.serverName else {  // already normalised (ClientHello.normalisedServerName)
-            return eventLoop.makeFailedFuture(AutocertError(.missingServerName, "the client sent no server name (SNI); autocert serves names only"))
+        guard let name = Self.name(of: hello) else {
+            return eventLoop.makeFailedFuture(AutocertError(.missingServerName, "the client sent no server name (SNI) and the connection's local address is not known; autocert serves names and IP addresses only"))
         }
         if hello.isACMEChallenge {
             if let key = challenges.tlsALPN01Certificate(for: name) { return eventLoop.makeSucceededFuture(key) }
@@ -131,17 +135,45 @@ public final class Manager: CertificateSelector, Service, Sendable {
         return entry.key
     }
 
-    /// The certificate for `name`: from memory, storage, or the CA (after the host policy).
+    /// The name a handshake asks for: its server name (already normalised), or with none the
+    /// IP address the connection arrived on (RFC 8738; an IPv4-mapped IPv6 address as IPv4).
+    static func name(of hello: ClientHello) -> String? {
+        if let name = hello.serverName { return name }
+        guard let text = hello.localAddress?.ipAddress, let address = ACMEIPAddress(text) else { return nil }
+        let bytes = address.bytes
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            return ACMEIPAddress(bytes: Array(bytes[12...]))?.text
+        }
+        return address.text
+    }
+
+    /// The certificate for `name` (a host name or an IP address): from memory, storage, or
+    /// the CA (after the host policy).
     ///
     /// - Throws: ``AutocertError`` (``AutocertError/Code/hostNotAllowed`` with no CA traffic
     ///   for a refused name).
     public func certifiedKey(forName name: String) async throws -> CertifiedKey {
-        guard let name = ClientHello.normalisedServerName(name) else { throw refuse(name) }
+        guard let name = HostPolicy.canonicalName(name) else { throw refuse(name) }
         if let key = cachedKey(for: name) { return key }
         guard configuration.hostPolicy.allows(name) else { throw refuse(name) }
         return try await flights.run(name) {
             if let key = cachedKey(for: name) { return key }
             return try await loadOrObtain(name)
+        }
+    }
+
+    /// Checks, before any order, what can be checked of the configuration against the CA:
+    /// that it offers ``Configuration/profile``. A server calls it at start to fail with a
+    /// clear message instead of at the first handshake.
+    ///
+    /// - Throws: ``AutocertError/Code/invalidConfiguration``, naming the profiles offered.
+    public func checkConfiguration() async throws(AutocertError) {
+        guard let profile = configuration.profile else { return }
+        do {
+            try await authority.checkProfile(profile)
+        } catch {
+            let reason = (error as? ACMEError)?.reason ?? "\(error)"
+            throw AutocertError(.invalidConfiguration, reason, underlying: error)
         }
     }
 

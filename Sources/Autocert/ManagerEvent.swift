@@ -18,6 +18,10 @@ public enum ManagerEvent: Sendable, CustomStringConvertible {
     /// The OCSP responder says the certificate of `name` is revoked: it is being replaced at
     /// once (with a new key when `reason` is keyCompromise).
     case revoked(name: String, reason: OCSPRevocationReason?)
+    /// The CA's renewal information (ARI, RFC 9773) gave a new window for the certificate of
+    /// `name`: it will be renewed at `renewAt` (now, when the window is in the past), with the
+    /// CA's explanation when it gave one.
+    case renewalWindow(name: String, start: Date, end: Date, renewAt: Date, explanationURL: String?)
     /// An event of the stapler (``Configuration/stapleOCSP``), passed on unchanged.
     case stapling(StaplingEvent)
 
@@ -33,6 +37,8 @@ public enum ManagerEvent: Sendable, CustomStringConvertible {
             "renewed \(name)\(newKey ? " with a new key" : ""): valid until \(notAfter), renewal at \(renewAt)"
         case .failed(let name, let error, let streak, let next):
             "failed \(name) (\(streak) in a row): \(error); next attempt \(next)"
+        case .renewalWindow(let name, let start, let end, let renewAt, let explanation):
+            "renewal window for \(name): \(start) to \(end), renewal at \(renewAt)\(explanation.map { " (\($0))" } ?? "")"
         case .revoked(let name, let reason):
             "revoked \(name)\(reason.map { " (\($0))" } ?? ""): replacing it"
         case .stapling(let event):

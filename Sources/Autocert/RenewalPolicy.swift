@@ -7,8 +7,13 @@ import Foundation
 public struct RenewalPolicy: Sendable, Hashable {
     /// How long before notAfter to renew; nil (the default) means a third of the
     /// certificate's lifetime, at most ``maximumRenewBefore`` (30 days for a 90-day
-    /// certificate, 2 days for a 6-day one).
+    /// certificate), and for a short-lived certificate (a lifetime under
+    /// ``shortLivedLifetime``) about half of it, so that it renews in the second half of its
+    /// life whatever the jitter (a 160-hour certificate renews 72–79 hours before notAfter).
+    /// A CA's renewal information (ARI, RFC 9773) overrides all of this when it has some.
     public var renewBefore: Duration?
+    /// Certificates with a lifetime under this are short-lived. Default 10 days.
+    public var shortLivedLifetime: Duration
     /// The cap on the computed renew-before. Default 30 days.
     public var maximumRenewBefore: Duration
     /// Renewal moves earlier by a random amount up to this fraction of the renew-before, so
@@ -29,9 +34,11 @@ public struct RenewalPolicy: Sendable, Hashable {
         jitterFraction: Double = 0.1,
         retryFloor: Duration = .seconds(60),
         retryCeiling: Duration = .seconds(6 * 3600),
-        maximumRetryAfter: Duration = .seconds(86_400)
+        maximumRetryAfter: Duration = .seconds(86_400),
+        shortLivedLifetime: Duration = .seconds(10 * 86_400)
     ) {
         self.renewBefore = renewBefore
+        self.shortLivedLifetime = shortLivedLifetime
         self.maximumRenewBefore = maximumRenewBefore
         self.jitterFraction = jitterFraction
         self.retryFloor = retryFloor
@@ -40,12 +47,16 @@ public struct RenewalPolicy: Sendable, Hashable {
     }
 
     /// How long before notAfter a certificate valid from `notBefore` to `notAfter` is renewed,
-    /// before jitter: min(lifetime / 3, ``maximumRenewBefore``), or ``renewBefore`` when set
-    /// (never more than the whole lifetime).
+    /// before jitter: min(lifetime / 3, ``maximumRenewBefore``); for a short-lived certificate
+    /// lifetime / 2 × (1 − ``jitterFraction``), so that even the largest jitter keeps the
+    /// renewal in the second half of its life; or ``renewBefore`` when set (never more than
+    /// the whole lifetime).
     public func renewalWindow(notBefore: Date, notAfter: Date) -> TimeInterval {
         let lifetime = max(0, notAfter.timeIntervalSince(notBefore))
-        let window = renewBefore.map(\.seconds) ?? min(lifetime / 3, maximumRenewBefore.seconds)
-        return min(window, lifetime)
+        let automatic = lifetime < shortLivedLifetime.seconds
+            ? lifetime / 2 * (1 - min(max(jitterFraction, 0), 1))
+            : min(lifetime / 3, maximumRenewBefore.seconds)
+        return min(renewBefore.map(\.seconds) ?? automatic, lifetime)
     }
 
     /// The instant to renew: notAfter − window − jitter, where jitter is

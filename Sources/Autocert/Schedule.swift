@@ -2,6 +2,7 @@ import AutocertStapling
 import Foundation
 
 /// The renewal side of the ``Manager``: one plan per served name in a min-heap by due time,
+/// the CA's renewal information per name with its checks (ARI, `Schedule+RenewalInfo.swift`),
 /// and the backoff of new names whose issuance failed.
 ///
 /// The heap keeps the loop's work O(log n) per change, so 100,000 names loaded in a burst
@@ -24,7 +25,7 @@ struct Schedule: Sendable {
         var generation: UInt64 = 0
     }
 
-    private struct Item: Sendable, Comparable {
+    struct Item: Sendable, Comparable {
         let due: Date
         let name: String
         let generation: UInt64
@@ -35,7 +36,10 @@ struct Schedule: Sendable {
 
     private(set) var plans: [String: Plan] = [:]
     private var heap = MinHeap<Item>()
-    private var generation: UInt64 = 0
+    var generation: UInt64 = 0
+    /// The CA's renewal information per served name (ARI), and the checks planned.
+    var renewalInfo: [String: RenewalInfo] = [:]
+    var renewalInfoChecks = MinHeap<Item>()
     /// New names whose issuance failed: failures in a row, and when the next attempt may run.
     var failures: [String: (streak: Int, until: Date)] = [:]
     /// When the next revocation sweep is due (set at the scheduler's first look).
@@ -62,9 +66,10 @@ struct Schedule: Sendable {
         heap.insert(Item(due: plan.due, name: name, generation: generation))
     }
 
-    /// Forgets the plan of `name`.
+    /// Forgets the plan of `name` and its renewal information.
     mutating func remove(_ name: String) {
         plans[name] = nil
+        renewalInfo[name] = nil
     }
 
     /// Takes every plan due at `now`, and marks them running.

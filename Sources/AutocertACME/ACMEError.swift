@@ -59,6 +59,14 @@ public struct ACMEError: Error, Sendable, CustomStringConvertible {
     /// The problem type's ACME name (`alreadyRevoked`, `rejectedIdentifier`, …), if any.
     public var problemName: String? { problem?.name }
 
+    /// Whether the CA refused a CSR because it asked for OCSP Must-Staple (RFC 7633): a
+    /// `badCSR` problem whose detail names it (Let's Encrypt's wording since 2025).
+    public var refusesMustStaple: Bool {
+        guard let problem, problem.isACMEError("badCSR") else { return false }
+        let detail = (problem.detail ?? "").lowercased()
+        return detail.contains("staple") || detail.contains("tls feature") || detail.contains("1.3.6.1.5.5.7.1.24")
+    }
+
     public var description: String {
         var text = "ACME \(code): \(reason)"
         if let problem { text += " — CA said: \(problem)" }

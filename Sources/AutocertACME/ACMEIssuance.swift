@@ -31,9 +31,23 @@ extension ACMEClient {
     ///
     /// Answers are presented for all names, then the CA is told, then each authorization is
     /// polled; every presented answer is cleaned up, on success and on failure.
+    ///
+    /// - Parameters:
+    ///   - profile: the certificate profile (checked against the directory first).
+    ///   - replaces: the ARI identifier of the certificate being renewed (RFC 9773 §5); when the
+    ///     CA answers `alreadyReplaced` (it was replaced by another order), the order is made
+    ///     again without it.
     public func issueCertificate(for names: [String], account: ACMEAccount, solver: some ACMEChallengeSolver,
-                                 key: ACMECertificateKey? = nil, mustStaple: Bool = false) async throws -> ACMEIssuedCertificate {
-        let order = try await newOrder(for: names, account: account)
+                                 key: ACMECertificateKey? = nil, mustStaple: Bool = false,
+                                 profile: String? = nil, replaces: String? = nil) async throws -> ACMEIssuedCertificate {
+        let order: ACMEOrder
+        do {
+            order = try await newOrder(for: names, account: account, profile: profile, replaces: replaces)
+        } catch let error as ACMEError where replaces != nil && error.problem?.isACMEError("alreadyReplaced") == true {
+            logger.notice("the CA says the certificate was already replaced; ordering without replaces",
+                          metadata: ["names": "\(names)", "replaces": "\(replaces ?? "")"])
+            order = try await newOrder(for: names, account: account, profile: profile)
+        }
         var presented: [(ACMEChallenge, ACMEIdentifier, String)] = []
         do {
             for url in order.resource.authorizations {
@@ -74,10 +88,13 @@ extension ACMEClient {
             throw ACMEError(.invalidResponse, "the CA issued a certificate for another public key than the CSR's; it cannot be served with the order's key", url: url)
         }
         let certified = Set(((try? leaf.extensions.subjectAlternativeNames) ?? nil)?.compactMap { name -> String? in
-            if case .dnsName(let dns) = name { return dns.lowercased() }
-            return nil
+            switch name {
+            case .dnsName(let dns): dns.lowercased()
+            case .ipAddress(let octets): ACMEIPAddress(bytes: Array(octets.bytes))?.text
+            default: nil
+            }
         } ?? [])
-        let missing = names.filter { !certified.contains($0.lowercased()) }
+        let missing = names.filter { !certified.contains(ACMEIPAddress($0)?.text ?? $0.lowercased()) }
         guard missing.isEmpty else {
             throw ACMEError(.invalidResponse, "the CA issued a certificate that does not name \(missing) (it names \(certified.sorted())); it cannot be served for the order", url: url)
         }

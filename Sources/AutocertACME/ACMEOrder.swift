@@ -19,19 +19,32 @@ public struct ACMEOrder: Sendable, Hashable {
         public var certificate: String?
         /// Why the order became `invalid`.
         public var error: ACMEProblem?
+        /// The certificate profile the order was made with, as the CA echoes it (ACME profiles).
+        public var profile: String?
+        /// The certificate this order replaces, as the CA echoes it (RFC 9773 §5).
+        public var replaces: String?
     }
 
     public var status: ACMEStatus { resource.status }
 }
 
 extension ACMEClient {
-    /// Asks for a certificate for `names` (RFC 8555 §7.4).
-    public func newOrder(for names: [String], account: ACMEAccount) async throws -> ACMEOrder {
+    /// Asks for a certificate for `names` (RFC 8555 §7.4): DNS names, or IP addresses
+    /// (RFC 8738 §3, an `ip` identifier each).
+    ///
+    /// - Parameters:
+    ///   - profile: the certificate profile to issue under (ACME profiles); it must be one the
+    ///     directory offers (``ACMEDirectory/Meta/profiles``), checked before anything is sent.
+    ///   - replaces: the ARI identifier of the certificate this one replaces
+    ///     (``ACMECertificateIdentifier``, RFC 9773 §5).
+    /// - Throws: ``ACMEError/Code/invalidInput`` for no names or a profile the CA does not offer.
+    public func newOrder(for names: [String], account: ACMEAccount, profile: String? = nil, replaces: String? = nil) async throws -> ACMEOrder {
         guard !names.isEmpty else {
-            throw ACMEError(.invalidInput, "an order needs at least one DNS name")
+            throw ACMEError(.invalidInput, "an order needs at least one DNS name or IP address")
         }
+        if let profile { try await checkProfile(profile) }
         let url = try await directory().newOrder
-        let payload = try JSONEncoder.acme.encode(["identifiers": names.map(ACMEIdentifier.dns)])
+        let payload = try JSONEncoder.acme.encode(NewOrderPayload(identifiers: names.map(ACMEIdentifier.forName), profile: profile, replaces: replaces))
         let response = try await post(url, payload: Array(payload), key: account.key, signer: .kid(account.url))
         let resource = try ACMEResponse.decode(ACMEOrder.Resource.self, from: response, url: url, what: "order")
         let orderURL = try ACMEResponse.location(response, url: url, what: "order")
@@ -76,4 +89,11 @@ extension ACMEClient {
         let resource = try ACMEResponse.decode(ACMEOrder.Resource.self, from: response, url: url, what: "order")
         return (ACMEOrder(url: url, resource: resource), ACMEResponse.retryAfter(response))
     }
+}
+
+/// The body of a newOrder request (RFC 8555 §7.4, RFC 9773 §5, ACME profiles).
+private struct NewOrderPayload: Encodable {
+    var identifiers: [ACMEIdentifier]
+    var profile: String?
+    var replaces: String?
 }

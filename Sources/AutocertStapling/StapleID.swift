@@ -59,5 +59,8 @@ public struct StapleID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { String(hex.prefix(16)) }
 
     /// The storage name of this certificate's staple.
-    var storageName: String { "ocsp-" + hex }
+    var storageName: String { Self.storagePrefix + hex }
+
+    /// What every persisted staple's storage name starts with.
+    static let storagePrefix = "ocsp-"
 }

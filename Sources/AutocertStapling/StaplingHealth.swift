@@ -12,10 +12,13 @@ public struct StaplingHealth: Sendable, Hashable {
     public var certificates: Int
     /// Certificates with a staple served now and no failed refresh since.
     public var fresh: Int
-    /// Every other certificate: no staple (pending, unknown, no responder, failing,
-    /// revoked, expired), or a staple still served while its refreshes fail.
+    /// Certificates without OCSP (no responder URL and no override): nothing to staple, the
+    /// normal case for CAs that no longer run OCSP (Let's Encrypt since 2025). Healthy.
+    public var withoutOCSP: Int
+    /// Every other certificate: no staple (pending, unknown, failing, revoked, expired), or
+    /// a staple still served while its refreshes fail.
     public var problems: [Problem]
 
-    /// Whether every certificate has a fresh staple.
+    /// Whether every certificate has a fresh staple or needs none.
     public var isHealthy: Bool { problems.isEmpty }
 }

@@ -15,8 +15,13 @@ extension StaplingManager {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                var nextStorageSweep = Date.distantPast
                 while !stopping.isSet, !Task.isCancelled {
                     let now = clock.now
+                    if now >= nextStorageSweep {
+                        nextStorageSweep = now.addingTimeInterval(Self.storageSweepInterval)
+                        group.addTask { await self.sweepStorage(now: now) }
+                    }
                     for work in takeDueWork(now: now) {
                         switch work {
                         case .fetch(let id):
@@ -26,7 +31,7 @@ extension StaplingManager {
                         }
                     }
                     sweepIfDue(now: now)
-                    let wakeDate = nextWakeDate()
+                    let wakeDate = min(nextWakeDate(), nextStorageSweep)
                     core.withLock { $0.loopWaiting = true }
                     await wake.wait(until: wakeDate, on: clock)
                     core.withLock { $0.loopWaiting = false }

@@ -174,14 +174,21 @@ public final class StaplingManager: Service, Sendable {
         core.withLock { $0.entries[id]?.info }
     }
 
-    /// Which certificates have no fresh staple, and why.
+    /// Which certificates have no fresh staple, and why (certificates without OCSP are counted,
+    /// not listed: they need none).
     public func health() -> StaplingHealth {
         core.withLock { core in
             var problems: [StaplingHealth.Problem] = []
+            var withoutOCSP = 0
             for (id, entry) in core.entries where entry.condition != .stapled || entry.failureStreak > 0 {
-                problems.append(StaplingHealth.Problem(id: id, info: entry.info))
+                if entry.condition == .noResponderURL {
+                    withoutOCSP += 1
+                } else {
+                    problems.append(StaplingHealth.Problem(id: id, info: entry.info))
+                }
             }
-            return StaplingHealth(certificates: core.entries.count, fresh: core.entries.count - problems.count, problems: problems)
+            return StaplingHealth(certificates: core.entries.count, fresh: core.entries.count - problems.count - withoutOCSP,
+                                  withoutOCSP: withoutOCSP, problems: problems)
         }
     }
 }

@@ -1,6 +1,7 @@
 /// Named blobs that survive a restart: the storage protocol shared by stapling and autocert.
 ///
-/// The shape of Go autocert's `Cache`: get, put and delete of opaque bytes by name. Names
+/// The shape of Go autocert's `Cache` (get, put and delete of opaque bytes by name), and a
+/// listing by prefix for housekeeping (certmagic's storage has one too). Names
 /// are chosen by the library (`ocsp-<sha256>`, a host name, …); an implementation may
 /// refuse names it cannot store (``StorageError/Code/invalidName``), but must store every
 /// name made of letters, digits, `.`, `-`, `_` and `+`. Values are small (staples are
@@ -13,6 +14,8 @@ public protocol BlobStorage: Sendable {
     func put(_ name: String, _ bytes: [UInt8]) async throws(StorageError)
     /// Removes `name`; removing a name that is not stored is not an error.
     func delete(_ name: String) async throws(StorageError)
+    /// The names stored now that start with `prefix` (all of them for ""), in no set order.
+    func list(prefix: String) async throws(StorageError) -> [String]
 }
 
 /// Why a storage operation failed, and what to do about it.
@@ -61,6 +64,10 @@ public final class MemoryStorage: BlobStorage {
 
     public func delete(_ name: String) async throws(StorageError) {
         blobs.withLock { $0[name] = nil }
+    }
+
+    public func list(prefix: String) async throws(StorageError) -> [String] {
+        blobs.withLock { $0.keys.filter { $0.hasPrefix(prefix) } }
     }
 
     /// Every name stored now, sorted (for tests and inspection).

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The facts of a ClientHello that certificate selection needs (RFC 8446 §4.1.2).
 public struct ClientHello: Sendable, Hashable {
     /// The host name from server_name (RFC 6066 §3), as ``normalisedServerName(_:)`` makes it
@@ -11,19 +13,24 @@ public struct ClientHello: Sendable, Hashable {
     public var requestsOCSPStaple: Bool
     /// The versions from supported_versions (RFC 8446 §4.2.1), or the legacy version alone.
     public var supportedVersions: [UInt16]
+    /// The local address the connection arrived on, set by the handler when the client sent
+    /// no server name: a server with certificates for IP addresses (RFC 8738) picks by it.
+    public var localAddress: SocketAddress?
 
     public init(
         serverName: String? = nil,
         applicationProtocols: [String] = [],
         signatureAlgorithms: [UInt16] = [],
         requestsOCSPStaple: Bool = false,
-        supportedVersions: [UInt16] = [0x0303]
+        supportedVersions: [UInt16] = [0x0303],
+        localAddress: SocketAddress? = nil
     ) {
         self.serverName = serverName.flatMap(Self.normalisedServerName)
         self.applicationProtocols = applicationProtocols
         self.signatureAlgorithms = signatureAlgorithms
         self.requestsOCSPStaple = requestsOCSPStaple
         self.supportedVersions = supportedVersions
+        self.localAddress = localAddress
     }
 
     /// A server name as every layer compares it (the ClientHello parser, the selectors, the

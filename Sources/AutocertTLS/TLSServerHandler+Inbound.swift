@@ -14,7 +14,8 @@ extension TLSServerHandler {
                 state = .awaitingHello(received)
             case .invalid(let error):
                 fail(error, context: context)
-            case .complete(let hello):
+            case .complete(var hello):
+                if hello.serverName == nil { hello.localAddress = context.channel.localAddress }  // selection by address (RFC 8738)
                 if let key = selector.immediateCertifiedKey(for: hello) {
                     begin(key, hello: hello, received: received!, context: context)  // the warm path: no future
                 } else {

@@ -28,6 +28,7 @@ struct SlowPersistTests {
 
         func get(_ name: String) async throws(StorageError) -> [UInt8]? { try await inner.get(name) }
         func delete(_ name: String) async throws(StorageError) { try await inner.delete(name) }
+        func list(prefix: String) async throws(StorageError) -> [String] { try await inner.list(prefix: prefix) }
         func put(_ name: String, _ bytes: [UInt8]) async throws(StorageError) {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

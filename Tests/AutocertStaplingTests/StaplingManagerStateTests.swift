@@ -74,7 +74,7 @@ struct StaplingManagerStateTests {
         #expect(harness.manager.health().problems.first?.info.condition == .unknownToResponder)
     }
 
-    @Test("a certificate without a responder URL is never fetched, and its state says noResponderURL")
+    @Test("a certificate without a responder URL is never fetched, its state says noResponderURL, and health counts it as healthy")
     func noResponderURLMeansNoFetchAndASayingState() async throws {
         let fixture = try Fixture(ocspURL: nil)
         let transport = fixture.responder()
@@ -87,6 +87,8 @@ struct StaplingManagerStateTests {
         #expect(transport.requestCount == 0)
         #expect(harness.manager.info(for: id)?.condition == .noResponderURL)
         #expect(harness.events.isEmpty)
+        let health = harness.manager.health()
+        #expect(health.isHealthy && health.withoutOCSP == 1 && health.problems.isEmpty, "no OCSP is the normal case, healthy")
     }
 
     @Test("the global responder URL replaces the certificate's own, and a per-certificate URL replaces both")

@@ -53,6 +53,15 @@ struct HTTP01HandlerTests {
     func refuses() throws {
         #expect(try exchange(.POST, "/", answers: ChallengeAnswers()).0.status == .badRequest)
         #expect(try exchange(.GET, "/", host: nil, answers: ChallengeAnswers()).0.status == .badRequest)
-        #expect(try exchange(.GET, "/", host: "[::1]:80", answers: ChallengeAnswers()).0.status == .badRequest)
+        #expect(try exchange(.GET, "/", host: "[::1", answers: ChallengeAnswers()).0.status == .badRequest)
+        #expect(try exchange(.GET, "/", host: "not a host", answers: ChallengeAnswers()).0.status == .badRequest)
+    }
+
+    @Test("a request to an IP address (RFC 8738) is redirected to HTTPS on that address; IPv6 in brackets")
+    func redirectsIPAddresses() throws {
+        let (v4, _) = try exchange(.GET, "/x", host: "203.0.113.7:80", answers: ChallengeAnswers())
+        #expect(v4.headers.first(name: "Location") == "https://203.0.113.7/x")
+        let (v6, _) = try exchange(.GET, "/", host: "[::1]:80", answers: ChallengeAnswers(), httpsPort: 8443)
+        #expect(v6.headers.first(name: "Location") == "https://[::1]:8443/")
     }
 }

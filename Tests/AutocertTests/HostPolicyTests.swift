@@ -14,10 +14,22 @@ struct HostPolicyTests {
         #expect(!HostPolicy.denyAll.allows("example.test"))
     }
 
-    @Test("names that are not DNS host names are refused whatever the policy says",
-          arguments: ["", "localhost", "*.example.test", "192.168.1.1", "-a.example.test", "a..test", "exa mple.test", "ex_ample.test"])
+    @Test("names that are neither DNS host names nor IP addresses are refused whatever the policy says",
+          arguments: ["", "localhost", "*.example.test", "192.168.1", "-a.example.test", "a..test", "exa mple.test", "ex_ample.test",
+                      "a.demo.test..", "1.2.3.4.5", "2001:db8::1::2"])
     func notHostNames(_ name: String) {
         #expect(!HostPolicy { _ in true }.allows(name))
+    }
+
+    @Test("IP addresses (RFC 8738) are allowed when listed, whatever their spelling, and only then")
+    func ipAddresses() {
+        let policy = HostPolicy.allowing(["203.0.113.7", "2001:DB8:0:0::1"])
+        #expect(policy.allows("203.0.113.7"))
+        #expect(policy.allows("2001:db8::1"))
+        #expect(policy.allows("[2001:db8::1]"))
+        #expect(!policy.allows("203.0.113.8"))
+        #expect(!HostPolicy.denyAll.allows("203.0.113.7"))
+        #expect(HostPolicy.canonicalName("2001:0DB8:0000::0001") == "2001:db8::1")
     }
 
     @Test("an unknown name fails with hostNotAllowed and causes no CA call")
