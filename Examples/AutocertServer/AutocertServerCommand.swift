@@ -89,6 +89,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
         }()
         let pairs = try CertificateArguments.pairs(from: Array(CommandLine.arguments.dropFirst()))
         let manager = try automatic.makeManager(logger: logger)
+        try await manager?.checkConfiguration()  // an unknown --profile stops here, before listening, naming the offered ones
         let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
         let selector: any CertificateSelector
         if let manager {

@@ -73,7 +73,6 @@ struct AutomaticOptions: ParsableArguments {
     func serving(_ manager: Manager?, group: any EventLoopGroup, host: String, httpsPort: Int, logger: Logger,
                  _ body: () async throws -> Void) async throws {
         guard let manager else { return try await body() }
-        try await manager.checkConfiguration()  // an unknown --profile fails here, naming the offered ones
         var http: (any Channel)?
         if httpPort != 0 {
             let makeHandler = manager.http01HandlerFactory(httpsPort: httpsPort)

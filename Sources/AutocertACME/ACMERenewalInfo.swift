@@ -1,5 +1,6 @@
 import AutocertHTTP
 import Foundation
+import SwiftASN1
 import X509
 
 /// A CA's advice on when to renew a certificate: ACME Renewal Information (RFC 9773 §4.2).
@@ -49,7 +50,21 @@ public enum ACMECertificateIdentifier {
         guard let keyIdentifier = (try? certificate.extensions.authorityKeyIdentifier)??.keyIdentifier, !keyIdentifier.isEmpty else {
             throw ACMEError(.invalidInput, "the certificate has no Authority Key Identifier key identifier; ARI (RFC 9773 §4.1) cannot name it")
         }
-        return Base64URL.encode(Array(keyIdentifier)) + "." + Base64URL.encode(Array(certificate.serialNumber.bytes))
+        return Base64URL.encode(Array(keyIdentifier)) + "." + Base64URL.encode(try serialContentOctets(der))
+    }
+
+    /// The content octets of the certificate's serialNumber INTEGER exactly as encoded (RFC 5280
+    /// §4.1.2.2), leading zero included: the parsed serial number drops that sign octet.
+    static func serialContentOctets(_ der: [UInt8]) throws -> [UInt8] {
+        guard case .constructed(let certificate) = try DER.parse(der).content,
+              let tbs = certificate.first(where: { _ in true }), case .constructed(let fields) = tbs.content else {
+            throw ACMEError(.invalidInput, "the certificate is not a DER SEQUENCE; ARI cannot name it")
+        }
+        // TBSCertificate ::= SEQUENCE { version [0] EXPLICIT OPTIONAL, serialNumber INTEGER, … }
+        guard let serial = fields.first(where: { $0.identifier == .integer }), case .primitive(let octets) = serial.content else {
+            throw ACMEError(.invalidInput, "the certificate has no serialNumber; ARI cannot name it")
+        }
+        return Array(octets)
     }
 }
 

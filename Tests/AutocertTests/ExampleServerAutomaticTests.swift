@@ -47,6 +47,22 @@ struct ExampleServerAutomaticTests {
     }
 
     /// `openssl s_client` to `port` for `name`; its transcript.
+    @Test("--profile is checked against the CA's directory at start: a CA without it stops the server with the offered ones named")
+    func unknownProfileStopsTheServer() async throws {
+        let pebble = try await PebbleHarness()
+        let storage = try TemporaryDirectory(prefix: "autocert-server-profile")
+        defer { storage.remove() }
+        let (status, output) = try await TestProcess.run(try Self.executable(), [
+            "--threads", "1", "--https-port", "\(pebble.tlsPort)", "--http-port", "0", "--domain", "profile.example.com",
+            "--directory", pebble.directoryURL, "--ca-roots", pebble.httpsRootPEMFile, "--accept-tos",
+            "--storage", storage.file("store"), "--profile", "shortlived",
+        ])
+        await pebble.stop()
+        #expect(status != 0, "\(output)")
+        #expect(output.contains("no certificate profile \"shortlived\"") && output.contains("offers no profiles"), "\(output)")
+        #expect(!output.contains("listening"), "\(output)")
+    }
+
     static func handshake(port: Int, name: String) async throws -> String {
         let (_, output) = try await TestProcess.run(
             "openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", name, "-showcerts"], stdin: "", timeout: .seconds(60))

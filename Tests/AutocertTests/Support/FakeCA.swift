@@ -1,3 +1,4 @@
+import AutocertACME
 @testable import Autocert
 import AutocertTLS
 import AutocertStorage
@@ -20,6 +21,8 @@ final class FakeCA: CertificateAuthority {
         let pendingKeyWasStored: Bool
         /// Whether the Manager's selector served the tls-alpn-01 challenge certificate.
         let challengeServed: Bool
+        /// Whether the request asked for Must-Staple (RFC 7633).
+        let mustStaple: Bool
     }
 
     let key = P256.Signing.PrivateKey()
@@ -42,6 +45,9 @@ final class FakeCA: CertificateAuthority {
         var revocations: [[UInt8]] = []
         var holding = false
         var revokeFirstReason: Int?
+        var withoutOCSP = false
+        var refusesMustStaple = false
+        var requests: [CertificateRequest] = []
     }
 
     typealias OCSPRevocationReasonCode = Int
@@ -82,15 +88,26 @@ final class FakeCA: CertificateAuthority {
     func hold() { state.withLock { $0.holding = true } }
     /// OCSP answers `revoked` (CRLReason `reason`) for the first certificate issued, from its first request.
     func revokeFirst(reason: Int) { state.withLock { $0.revokeFirstReason = reason } }
+    /// Certificates from now on carry no OCSP URL (as Let's Encrypt's since 2025).
+    func issueWithoutOCSP() { state.withLock { $0.withoutOCSP = true } }
+    /// Orders asking for Must-Staple are refused with badCSR (as Let's Encrypt's since 2025).
+    func refuseMustStaple() { state.withLock { $0.refusesMustStaple = true } }
+    /// Every request, refused ones included.
+    var requests: [CertificateRequest] { state.withLock { $0.requests } }
     /// OCSP answers `revoked` (with CRLReason `reason`) for `issued`.
     func revoke(_ issued: Issued, reason: Int) { state.withLock { $0.revokedURLs[issued.ocspURL] = reason } }
 
     // MARK: CertificateAuthority
 
     func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]] {
-        let (index, storage, check, holding) = state.withLock { state in
+        let (index, storage, check, holding, withoutOCSP, refusesMustStaple) = state.withLock { state in
             state.calls += 1
-            return (state.calls, state.storage, state.challengeCheck, state.holding)
+            state.requests.append(request)
+            return (state.calls, state.storage, state.challengeCheck, state.holding, state.withoutOCSP, state.refusesMustStaple)
+        }
+        if refusesMustStaple, request.mustStaple {
+            throw ACMEError(.serverProblem, "the CA refused the request", problem: ACMEProblem(
+                type: "urn:ietf:params:acme:error:badCSR", detail: "OCSP Must-Staple extension is no longer available", status: 400))
         }
         let name = request.names[0]
         var pendingKeyWasStored = false
@@ -120,14 +137,16 @@ final class FakeCA: CertificateAuthority {
             issuer: self.name, subject: try DistinguishedName { CommonName(name) }, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 SubjectAlternativeNames(request.names.map { .dnsName($0) })
-                AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(ocspURL))])
+                if !withoutOCSP {
+                    AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(ocspURL))])
+                }
             },
             issuerPrivateKey: .init(key))
         let leafDER = try leaf.derEncoded
         state.withLock {
             if index == 1, let reason = $0.revokeFirstReason { $0.revokedURLs[ocspURL] = reason }
             $0.issued.append(Issued(names: request.names, leaf: leaf, leafDER: leafDER, ocspURL: ocspURL,
-                                    pendingKeyWasStored: pendingKeyWasStored, challengeServed: challengeServed))
+                                    pendingKeyWasStored: pendingKeyWasStored, challengeServed: challengeServed, mustStaple: request.mustStaple))
         }
         return [leafDER, certificateDER]
     }

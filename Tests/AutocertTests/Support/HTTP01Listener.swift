@@ -5,7 +5,7 @@ import NIOPosix
 
 extension Manager {
     /// Serves this Manager's http-01 answers on 127.0.0.1:`port` (where Pebble validates).
-    func bindHTTP01Listener(port: Int, on group: any EventLoopGroup) async throws -> any Channel {
+    func bindHTTP01Listener(port: Int, host: String = "127.0.0.1", on group: any EventLoopGroup) async throws -> any Channel {
         let makeHandler = http01HandlerFactory()
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -15,6 +15,6 @@ extension Manager {
                     try channel.pipeline.syncOperations.addHandler(makeHandler())
                 }
             }
-            .bind(host: "127.0.0.1", port: port).get()
+            .bind(host: host, port: port).get()
     }
 }

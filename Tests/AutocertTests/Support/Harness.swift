@@ -38,7 +38,8 @@ final class Harness: Sendable {
         keyType: CertificateKeyType = .p256,
         stapling: StaplingManager.Configuration = StaplingManager.Configuration(),
         ca: FakeCA? = nil,
-        metrics: (any MetricsFactory)? = nil
+        metrics: (any MetricsFactory)? = nil,
+        directoryURL: String = "https://fake-ca.test/directory"
     ) throws {
         let clock = clock ?? SystemStaplingClock()
         let now: @Sendable () -> Date = { clock.now }
@@ -48,7 +49,7 @@ final class Harness: Sendable {
         let logs = LogCapture()
         let logger = Logger(label: "autocert.test") { _ in logs.handler }
         let configuration = Manager.Configuration(
-            storage: storage, hostPolicy: hostPolicy ?? .allowing(names), keyType: keyType, mustStaple: mustStaple, stapleOCSP: stapleOCSP,
+            directoryURL: directoryURL, storage: storage, hostPolicy: hostPolicy ?? .allowing(names), keyType: keyType, mustStaple: mustStaple, stapleOCSP: stapleOCSP,
             firstStapleTimeout: .seconds(5), randomUnit: { 0.5 })
         let stapler = StaplingManager(configuration: stapling, client: OCSPClient(transport: ocsp), storage: storage, clock: clock, logger: logger)
         let manager = try Manager(configuration: configuration, certificateAuthority: ca, stapler: stapler, clock: clock, logger: logger,
