@@ -14,6 +14,8 @@ public struct TLSBackendError: Error, Sendable, CustomStringConvertible {
         public static let invalidClientHello = Code("invalidClientHello")
         /// The ClientHello is larger than ``TLSServerConfiguration/maximumClientHelloSize``.
         public static let clientHelloTooLarge = Code("clientHelloTooLarge")
+        /// The ClientHello is spread over more TLS records than a client would use (64).
+        public static let clientHelloTooFragmented = Code("clientHelloTooFragmented")
         /// The connection ended in the middle of a ClientHello.
         public static let truncatedClientHello = Code("truncatedClientHello")
         /// The selector had no certificate for the name asked for.

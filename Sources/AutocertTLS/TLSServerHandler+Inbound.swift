@@ -8,6 +8,7 @@ extension TLSServerHandler {
         let bytes = unwrapInboundIn(data)
         switch state {
         case .awaitingHello(var received):
+            state = .awaitingHello(nil)  // the state lets go of the buffer, so appending to it copies nothing
             if received == nil { received = bytes } else { received!.writeImmutableBuffer(bytes) }
             switch reader.read(received!) {
             case .needMoreData:

@@ -39,7 +39,7 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     let backendName: String
     let selector: any CertificateSelector
     let configuration: TLSServerConfiguration
-    let reader: ClientHelloReader
+    var reader: ClientHelloReader
     let makeEngine: TLSEngineFactory
 
     package init(

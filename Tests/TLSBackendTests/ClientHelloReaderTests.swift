@@ -3,13 +3,18 @@ import NIOCore
 import Testing
 
 /// The bounded ClientHello reader that feeds certificate selection (RFC 8446 §4.1.2).
+@Suite("ClientHello reader: the facts selection needs, and what it refuses")
 struct ClientHelloReaderTests {
-    let reader = ClientHelloReader(maximumSize: 16_384)
+    /// What a new reader makes of `bytes` received at once.
+    func read(_ bytes: [UInt8], maximumSize: Int = 16_384) -> ClientHelloReader.Outcome {
+        var reader = ClientHelloReader(maximumSize: maximumSize)
+        return reader.read(ByteBuffer(bytes: bytes))
+    }
 
     @Test("the reader extracts what selection needs: the name lower-cased without its dot, ALPN, signature algorithms, status request, versions")
     func extractsTheFactsSelectionNeeds() throws {
         let bytes = RawClient.clientHello(serverName: "Example.COM.", alpn: ["h2", "acme-tls/1"])
-        guard case .complete(let hello) = reader.read(ByteBuffer(bytes: bytes)) else {
+        guard case .complete(let hello) = read(bytes) else {
             Issue.record("not parsed")
             return
         }
@@ -24,20 +29,20 @@ struct ClientHelloReaderTests {
     @Test("a ClientHello spread over several records is read whole, and any cut of it waits for more")
     func waitsForEveryByteEvenAcrossRecords() {
         let bytes = RawClient.clientHello(serverName: "a.test", alpn: ["h2"], extraPadding: 20_000)
-        #expect(ClientHelloReader(maximumSize: 64 * 1024).read(ByteBuffer(bytes: bytes)).isComplete)
+        #expect(read(bytes, maximumSize: 64 * 1024).isComplete)
         for cut in [1, 4, 5, 6, 100, bytes.count - 1] {
-            #expect(ClientHelloReader(maximumSize: 64 * 1024).read(ByteBuffer(bytes: bytes.prefix(cut))).needsMore, "cut at \(cut)")
+            #expect(read(Array(bytes.prefix(cut)), maximumSize: 64 * 1024).needsMore, "cut at \(cut)")
         }
     }
 
     @Test("an oversized ClientHello, plain HTTP, garbage and malformed handshakes are refused with their codes")
     func refusesOversizedGarbageAndPlainHTTP() {
         let big = RawClient.clientHello(serverName: "a.test", alpn: [], extraPadding: 20_000)
-        #expect(reader.read(ByteBuffer(bytes: big)).code == .clientHelloTooLarge)
-        #expect(reader.read(ByteBuffer(string: "GET / HTTP/1.1\r\n")).code == .notTLS)
-        #expect(reader.read(ByteBuffer(bytes: [0x00, 0xff, 0x13, 0x37, 0, 0])).code == .notTLS)
-        #expect(reader.read(ByteBuffer(bytes: [22, 3, 1, 0, 4, 2, 0, 0, 0])).code == .invalidClientHello)
-        #expect(reader.read(ByteBuffer(bytes: [22, 3, 1, 0, 5, 1, 0, 0, 1, 3])).code == .invalidClientHello)
+        #expect(read(big).code == .clientHelloTooLarge)
+        #expect(read(Array("GET / HTTP/1.1\r\n".utf8)).code == .notTLS)
+        #expect(read([0x00, 0xff, 0x13, 0x37, 0, 0]).code == .notTLS)
+        #expect(read([22, 3, 1, 0, 4, 2, 0, 0, 0]).code == .invalidClientHello)
+        #expect(read([22, 3, 1, 0, 5, 1, 0, 0, 1, 3]).code == .invalidClientHello)
     }
 
     @Test("ALPN picks acme-tls/1 when offered, else the server's preference among what is offered, else nothing")

@@ -15,10 +15,11 @@ enum RawClient {
         if thenHalfClose { try await channel.close(mode: .output) }
     }
 
-    /// A ClientHello (RFC 8446 §4.1.2) in one record with server_name, ALPN,
-    /// signature_algorithms, status_request and supported_versions; `extraPadding` bytes of an
-    /// unknown extension make it as large as a test needs.
-    static func clientHello(serverName: String, alpn: [String], extraPadding: Int = 0) -> [UInt8] {
+    /// A ClientHello (RFC 8446 §4.1.2) with server_name, ALPN, signature_algorithms,
+    /// status_request and supported_versions, in records of at most `recordSize` bytes (one
+    /// record unless it is larger); `extraPadding` bytes of an unknown extension make it as
+    /// large as a test needs.
+    static func clientHello(serverName: String, alpn: [String], extraPadding: Int = 0, recordSize: Int = 16_384) -> [UInt8] {
         func vector(_ bytes: [UInt8], lengthBytes: Int) -> [UInt8] {
             let length = bytes.count
             return (0..<lengthBytes).reversed().map { UInt8(truncatingIfNeeded: length >> ($0 * 8)) } + bytes
@@ -40,7 +41,7 @@ enum RawClient {
         var records: [UInt8] = []
         var offset = 0
         repeat {
-            let fragment = Array(handshake[offset..<min(offset + 16_384, handshake.count)])
+            let fragment = Array(handshake[offset..<min(offset + recordSize, handshake.count)])
             records += [22, 3, 1] + vector(fragment, lengthBytes: 2)
             offset += fragment.count
         } while offset < handshake.count
