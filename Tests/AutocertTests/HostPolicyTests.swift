@@ -32,6 +32,22 @@ struct HostPolicyTests {
         #expect(HostPolicy.canonicalName("2001:0DB8:0000::0001") == "2001:db8::1")
     }
 
+    @Test("a name ending in two dots is not the name with one: the policy, its allow-list and the Manager refuse it, with no CA call")
+    func twoTrailingDots() async throws {
+        let policy = HostPolicy.allowing(["a.demo.test"])
+        #expect(policy.allows("a.demo.test."))
+        #expect(!policy.allows("a.demo.test.."))
+        #expect(!HostPolicy.allowing(["a.demo.test.."]).allows("a.demo.test"))
+        let harness = try Harness(names: ["a.demo.test"])
+        defer { harness.stop() }
+        let byName = await #expect(throws: AutocertError.self) { try await harness.manager.certifiedKey(forName: "a.demo.test..") }
+        #expect(byName?.code == .hostNotAllowed)
+        let byHello = await #expect(throws: AutocertError.self) { try await harness.select(Harness.hello("a.demo.test..")) }
+        #expect(byHello?.code == .missingServerName)
+        #expect(harness.ca.issueCount == 0)
+        #expect(harness.ocsp.requestCount == 0)
+    }
+
     @Test("an unknown name fails with hostNotAllowed and causes no CA call")
     func unknownNameNoCATraffic() async throws {
         let harness = try Harness(names: ["example.test"])

@@ -36,7 +36,7 @@ struct BadInputTests {
         #expect(hello.verified && hello.stapled, "\(hello.text)")
     }
 
-    @Test("garbage, plain HTTP, truncated, oversized and over-fragmented ClientHellos each end with one log line", arguments: BackendKind.allCases)
+    @Test("garbage, plain HTTP, truncated, oversized, over-fragmented ClientHellos and a two-dot name each end with one log line", arguments: BackendKind.allCases)
     func badInput(_ backend: BackendKind) async throws {
         try await Self.withServer(backend, timeout: .seconds(30)) { server, pki, capture, clients in
             let hello = RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"])
@@ -46,6 +46,7 @@ struct BadInputTests {
                 (Array(hello.prefix(40)), true, "before a whole ClientHello"),
                 (RawClient.clientHello(serverName: "alpha.test", alpn: [], extraPadding: 40_000), false, "exceeds the 16384-byte limit"),
                 ([22, 3, 1, 0, 4, 2, 0, 0, 0], false, "not ClientHello"),
+                (RawClient.clientHello(serverName: "alpha.test..", alpn: ["h2"]), false, "ends in more than one dot"),
                 (RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"], extraPadding: 2_500, recordSize: 1), false,
                  "more than 64 TLS records"),
             ]

@@ -45,6 +45,13 @@ struct ClientHelloReaderTests {
         #expect(read([22, 3, 1, 0, 5, 1, 0, 0, 1, 3]).code == .invalidClientHello)
     }
 
+    @Test("a server_name with one trailing dot is read without it; one ending in two dots is refused as malformed")
+    func trailingDotsInServerName() {
+        #expect(read(RawClient.clientHello(serverName: "a.demo.test.", alpn: [])).hello?.serverName == "a.demo.test")
+        #expect(read(RawClient.clientHello(serverName: "a.demo.test..", alpn: [])).code == .invalidClientHello)
+        #expect(read(RawClient.clientHello(serverName: "A.Demo.Test..", alpn: [])).code == .invalidClientHello)
+    }
+
     @Test("ALPN picks acme-tls/1 when offered, else the server's preference among what is offered, else nothing")
     func alpnPolicyAnswersACMEFirstThenServerPreference() {
         #expect(ALPNPolicy.select(offered: ["http/1.1", "h2"], serverPreference: ["h2", "http/1.1"]) == "h2")

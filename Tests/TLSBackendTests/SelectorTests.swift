@@ -4,6 +4,7 @@ import NIOEmbedded
 import Testing
 
 /// CertifiedKey from PEM, and StaticCertificateSelector's choice by name (RFC 6066 §3).
+@Suite("Certificate selection: CertifiedKey and the static selector")
 struct SelectorTests {
     static func key(_ name: String, pki: TLSTestPKI) async throws -> CertifiedKey {
         try await pki.issue(name, staple: false).key
@@ -43,5 +44,23 @@ struct SelectorTests {
         let loop = EmbeddedEventLoop()
         let unknown = selector.certifiedKey(for: ClientHello(serverName: "first.test", applicationProtocols: ["acme-tls/1"]), on: loop)
         await #expect(throws: TLSBackendError.self) { try await unknown.get() }
+    }
+
+    @Test("the static selector refuses a name ending in two dots: it neither registers it nor matches it to the name with one")
+    func staticSelectorRefusesTwoTrailingDots() throws {
+        let fallback = try CertifiedKey(certificateChain: [[1]], privateKey: [1])
+        let demo = try CertifiedKey(certificateChain: [[2]], privateKey: [2])
+        let dotted = try CertifiedKey(certificateChain: [[3]], privateKey: [3])
+        let challenge = try CertifiedKey(certificateChain: [[4]], privateKey: [4])
+        var selector = StaticCertificateSelector()
+        selector.add(fallback, for: ["fallback.test"])
+        selector.add(demo, for: ["a.demo.test."])
+        selector.add(dotted, for: ["b.demo.test.."])
+        selector.setChallenge(challenge, for: "b.demo.test..")
+        #expect(ClientHello(serverName: "a.demo.test..").serverName == nil)
+        #expect(selector.select(ClientHello(serverName: "a.demo.test"))?.identity == demo.identity)
+        #expect(selector.select(ClientHello(serverName: "a.demo.test.."))?.identity == fallback.identity)
+        #expect(selector.select(ClientHello(serverName: "b.demo.test"))?.identity == fallback.identity)
+        #expect(selector.select(ClientHello(serverName: "b.demo.test.", applicationProtocols: ["acme-tls/1"])) == nil)
     }
 }
