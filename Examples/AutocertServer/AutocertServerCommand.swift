@@ -24,7 +24,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
                 --cert b.pem --key b.key
 
             Each connection must finish its handshake within --handshake-timeout; anything \
-            that is not TLS is closed with one log line.
+            that is not TLS is closed with one log line. After the handshake, a connection that \
+            reads and writes nothing for --idle-timeout is closed, and a request head must be \
+            complete within --header-timeout of its first byte (on a keep-alive connection, of \
+            the end of the response before it), else it is closed (after a 408 when part of a \
+            head came).
 
             With --storage DIR, the certificates you bring without --staple are stapled \
             automatically: fetched from each certificate's OCSP URL (or --ocsp-responder), \
@@ -62,6 +66,12 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client has to finish its handshake.", valueName: "SECONDS"))
     var handshakeTimeout: Double = 10
 
+    @Option(help: ArgumentHelp("Seconds a connection may read and write nothing once its handshake is done.", valueName: "SECONDS"))
+    var idleTimeout: Double = 30
+
+    @Option(help: ArgumentHelp("Seconds a request head may take from its first byte, or from the previous response on a keep-alive connection.", valueName: "SECONDS"))
+    var headerTimeout: Double = 10
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int = System.coreCount
 
@@ -77,7 +87,9 @@ struct AutocertServerCommand: AsyncParsableCommand {
     func validate() throws {
         guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
         guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
-        guard threads > 0, handshakeTimeout > 0 else { throw ValidationError("--threads and --handshake-timeout must be positive") }
+        guard threads > 0, handshakeTimeout > 0, idleTimeout > 0, headerTimeout > 0 else {
+            throw ValidationError("--threads and the timeouts must be positive")
+        }
     }
 
     func run() async throws {
@@ -103,7 +115,10 @@ struct AutocertServerCommand: AsyncParsableCommand {
         )
         let tls = try backend.make(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let banner = "hello from autocert-server over \(tls.name)\n"
+        let settings = HTTPConnectionSettings(
+            banner: "hello from autocert-server over \(tls.name)\n",
+            idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)), headerTimeout: .nanoseconds(Int64(headerTimeout * 1e9)),
+            logger: logger)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -115,7 +130,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
             .childChannelInitializer { channel in
                 do {
                     let handler = tls.makeServerHandler(selector: selector, logger: logger)
-                    try channel.pipeline.syncOperations.addHandlers(handler, HTTPPipelineInstaller(banner: banner))
+                    try channel.pipeline.syncOperations.addHandlers(handler, HTTPPipelineInstaller(settings: settings))
                     return channel.eventLoop.makeSucceededVoidFuture() // on the loop: a shared future, no allocation
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

@@ -1,33 +1,82 @@
+import AutocertTLS
 import NIOCore
 import NIOHTTP1
 
-/// Stands after the TLS handler and adds the HTTP/1.1 server handlers and ``HelloHandler``
-/// when the first decrypted bytes arrive, as nginx creates its request state only once a
-/// request starts: a connection that never sends a request (a port probe, a client that
-/// hangs up after the handshake, a tls-alpn-01 validation) costs no HTTP handlers, and the
-/// handshake events do not travel through them. From then on it only passes events on.
-final class HTTPPipelineInstaller: ChannelInboundHandler {
+/// Stands after the TLS handler: adds the HTTP/1.1 server handlers and ``HelloHandler`` when
+/// the first decrypted bytes arrive, and closes connections that outstay the idle and header
+/// timeouts (``HTTPConnectionSettings``).
+///
+/// The HTTP handlers come only once a request starts, as nginx creates its request state: a
+/// connection that never sends a request (a port probe, a client that hangs up after the
+/// handshake, a tls-alpn-01 validation) costs no HTTP handlers, and the handshake events do
+/// not travel through them. Its timer starts when the handshake completes (until then the TLS
+/// handler's handshake timeout holds); reads and writes only note the time, so the timer is
+/// moved only when a deadline comes nearer.
+final class HTTPPipelineInstaller: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private let banner: String
+    let settings: HTTPConnectionSettings
     private var installed = false
+    /// When the connection last read or wrote.
+    var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    /// When the request head awaited must be complete; nil when none is awaited.
+    var headDeadline: NIODeadline?
+    /// Whether any byte has arrived since ``headDeadline`` was set.
+    var headStarted = false
+    /// The one timer, and when it fires.
+    var timer: (callback: NIOScheduledCallback, at: NIODeadline)?
+    var context: ChannelHandlerContext?
 
-    init(banner: String) { self.banner = banner }
+    init(settings: HTTPConnectionSettings) { self.settings = settings }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimer(context: context)
+        self.context = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is TLSHandshakeCompleted {
+            lastActivity = .now()
+            schedule(at: lastActivity + settings.idleTimeout, context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         if !installed {
             installed = true
             do {
                 // Nothing stands after this handler, so `.last` is right after it.
                 try context.pipeline.syncOperations.configureHTTPServerPipeline(position: .last)
-                try context.pipeline.syncOperations.addHandler(HelloHandler(body: banner), position: .last)
+                try context.pipeline.syncOperations.addHandler(RequestHeadWatcher(installer: self), position: .last)
+                try context.pipeline.syncOperations.addHandler(HelloHandler(body: settings.banner), position: .last)
             } catch {
                 context.fireErrorCaught(error)
                 context.close(promise: nil)
                 return
             }
         }
+        if headDeadline != nil { headStarted = true }
         context.fireChannelRead(data)
+        // Checked after the HTTP handlers had the bytes: a head that came whole moves no timer.
+        if let headDeadline { schedule(at: headDeadline, context: context) }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        lastActivity = .now()
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimer(context: context)
+        context.fireChannelInactive()
     }
 }

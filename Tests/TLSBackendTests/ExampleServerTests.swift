@@ -13,7 +13,8 @@ struct ExampleServerTests {
     @Test("--help documents the interface")
     func help() async throws {
         let output = try await ClientProcess.run(try Self.executable(), ["--help"], stdin: "")
-        for option in ["--backend", "--host", "--https-port", "--cert", "--key", "--staple", "--storage", "--must-staple"] {
+        for option in ["--backend", "--host", "--https-port", "--cert", "--key", "--staple", "--storage", "--must-staple",
+                       "--idle-timeout", "--header-timeout"] {
             #expect(output.contains(option), "\(option) missing from --help")
         }
     }
