@@ -28,7 +28,8 @@ struct AutocertServerCommand: AsyncParsableCommand {
             reads and writes nothing for --idle-timeout is closed, and a request head must be \
             complete within --header-timeout of its first byte (on a keep-alive connection, of \
             the end of the response before it), else it is closed (after a 408 when part of a \
-            head came).
+            head came). At --max-connections open connections the server stops accepting (new \
+            ones wait in the listen backlog) until one closes, with a warning at most every 10 s.
 
             With --storage DIR, the certificates you bring without --staple are stapled \
             automatically: fetched from each certificate's OCSP URL (or --ocsp-responder), \
@@ -72,6 +73,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a request head may take from its first byte, or from the previous response on a keep-alive connection.", valueName: "SECONDS"))
     var headerTimeout: Double = 10
 
+    @Option(help: ArgumentHelp(
+        "The most connections open at once; at the cap accepting pauses until one closes (default: 10000, or the open-file limit less 100 when lower).",
+        valueName: "N"))
+    var maxConnections: Int?
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int = System.coreCount
 
@@ -87,8 +93,8 @@ struct AutocertServerCommand: AsyncParsableCommand {
     func validate() throws {
         guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
         guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
-        guard threads > 0, handshakeTimeout > 0, idleTimeout > 0, headerTimeout > 0 else {
-            throw ValidationError("--threads and the timeouts must be positive")
+        guard threads > 0, handshakeTimeout > 0, idleTimeout > 0, headerTimeout > 0, maxConnections ?? 1 > 0 else {
+            throw ValidationError("--threads, --max-connections and the timeouts must be positive")
         }
     }
 
@@ -115,15 +121,21 @@ struct AutocertServerCommand: AsyncParsableCommand {
         )
         let tls = try backend.make(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let limiter = ConnectionLimiter(maximum: maxConnections ?? ConnectionLimiter.defaultMaximum)
         let settings = HTTPConnectionSettings(
             banner: "hello from autocert-server over \(tls.name)\n",
             idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)), headerTimeout: .nanoseconds(Int64(headerTimeout * 1e9)),
-            logger: logger)
+            limiter: limiter, logger: logger)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1) // accepted sockets inherit it
             .serverChannelOption(.maxMessagesPerRead, value: 1) // one accept per wakeup, as nginx (multi_accept off)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptLimitHandler(limiter: limiter, logger: logger))
+                }
+            }
             #if !os(Linux)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             #endif
@@ -140,7 +152,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
         let port = channel.localAddress?.port ?? httpsPort
         logger.notice("listening", metadata: [
             "host": "\(host)", "https-port": "\(port)", "backend": "\(tls.name)",
-            "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)",
+            "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)", "max-connections": "\(limiter.maximum)",
         ])
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
         try await ManualStaplingOptions.running(stapler, logger: logger) {

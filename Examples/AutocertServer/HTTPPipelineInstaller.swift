@@ -39,6 +39,7 @@ final class HTTPPipelineInstaller: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer(context: context)
         self.context = nil
+        settings.limiter.released()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -1,13 +1,15 @@
 import AutocertTestSupport
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 
 /// The limits `autocert-server` puts on connections that finished their handshake, run as a
 /// user would run it with short timeouts, against real `openssl s_client` and TCP clients.
-@Suite("autocert-server's limits: --idle-timeout, --header-timeout", .serialized)
+@Suite("autocert-server's limits: --idle-timeout, --header-timeout, --max-connections", .serialized)
 struct ExampleServerLimitsTests {
     /// Runs `body` with `autocert-server` serving alpha.test on a free port with `options`,
-    /// once it has said it is listening.
+    /// once it has said it is listening (no probe connection, which would count as one).
     static func withServer(
         _ options: [String], _ body: (TestProcess, Int, TLSTestPKI) async throws -> Void
     ) async throws {
@@ -67,5 +69,53 @@ struct ExampleServerLimitsTests {
             }
             #expect(!server.outputText.contains("idle for"))
         }
+    }
+
+    @Test("at --max-connections the server stops accepting, says so, and accepts again when a connection closes")
+    func connectionCapPausesAccepting() async throws {
+        let options = ["--max-connections", "2", "--handshake-timeout", "60", "--idle-timeout", "60"]
+        try await Self.withServer(options) { server, port, pki in
+            let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            do {
+                try await Self.pausesAtTwo(port: port, server: server, pki: pki, clients: clients)
+            } catch {
+                try? await clients.shutdownGracefully()
+                throw error
+            }
+            try? await clients.shutdownGracefully()
+        }
+    }
+
+    /// The cap test's steps, against a server whose cap is 2.
+    static func pausesAtTwo(port: Int, server: TestProcess, pki: TLSTestPKI, clients: any EventLoopGroup) async throws {
+        let held = [try await RawClient.connect(port: port, group: clients), try await RawClient.connect(port: port, group: clients)]
+        // The line comes once the server has accepted both: no other connection was made.
+        try await Poll.until("the connection limit to be logged", timeout: .seconds(10)) {
+            server.outputText.contains("connection limit reached: 2 connections open")
+        }
+        let waiting = try ClientProcess("openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "alpha.test",
+                                                    "-CAfile", pki.caPath, "-verify_return_error"], stdin: "\n")
+        defer { waiting.stop() }
+        try await Poll.until("the third connection to wait in the listen backlog", timeout: .seconds(10)) {
+            try Self.pendingAccepts(port: port) == 1
+        }
+        #expect(waiting.isRunning)
+        try await held[0].close()
+        let transcript = OpenSSLTranscript(try await waiting.finish(timeout: .seconds(20)))
+        #expect(transcript.verified, "\(transcript.text)")
+        try? await held[1].close()
+    }
+
+    /// Connections waiting in the kernel's accept queue of the listener on 127.0.0.1:`port`:
+    /// the rx_queue of its LISTEN (0A) line in /proc/net/tcp (Linux, little-endian address).
+    static func pendingAccepts(port: Int) throws -> Int? {
+        let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
+        let local = "0100007F:" + String(format: "%04X", port)
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[1] == local, fields[3] == "0A", let queue = fields[4].split(separator: ":").last else { continue }
+            return Int(queue, radix: 16)
+        }
+        return nil
     }
 }

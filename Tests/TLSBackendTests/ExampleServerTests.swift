@@ -14,7 +14,7 @@ struct ExampleServerTests {
     func help() async throws {
         let output = try await ClientProcess.run(try Self.executable(), ["--help"], stdin: "")
         for option in ["--backend", "--host", "--https-port", "--cert", "--key", "--staple", "--storage", "--must-staple",
-                       "--idle-timeout", "--header-timeout"] {
+                       "--idle-timeout", "--header-timeout", "--max-connections"] {
             #expect(output.contains(option), "\(option) missing from --help")
         }
     }

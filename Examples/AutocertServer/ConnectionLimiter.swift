@@ -1,0 +1,68 @@
+import NIOCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+private let openFiles = Int32(RLIMIT_NOFILE.rawValue)
+#elseif canImport(Darwin)
+import Darwin
+private let openFiles = RLIMIT_NOFILE
+#endif
+
+/// The cap on connections open at once (`--max-connections`): at the cap the listener stops
+/// accepting until one closes, as nginx does when its worker_connections run out and Go's
+/// `netutil.LimitListener` does.
+///
+/// Pausing rather than accepting and closing: a connection over the cap costs the server
+/// nothing (it waits in the kernel's listen backlog, then SYNs are dropped, which clients
+/// retry), and a client that arrives while the server is full is served as soon as a slot
+/// frees (the handshake, idle and header timeouts free them) instead of being refused.
+/// Counted on accept by ``AcceptLimitHandler`` on the listener's event loop, released by each
+/// connection's ``HTTPPipelineInstaller`` when the connection's pipeline goes away, on that
+/// connection's loop: hence atomics.
+final class ConnectionLimiter: Sendable {
+    /// The most connections open at once.
+    let maximum: Int
+
+    private let open = Atomic<Int>(0)
+    private let paused = Atomic<Bool>(false)
+    private let listener = Mutex<(any Channel)?>(nil)
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    /// Connections open now.
+    var openConnections: Int { open.load(ordering: .sequentiallyConsistent) }
+
+    /// Counts a connection just accepted; true when that reaches the cap.
+    func accepted() -> Bool {
+        open.add(1, ordering: .sequentiallyConsistent).newValue >= maximum
+    }
+
+    /// Stops accepting (on the listener's event loop, `listener` being the listening channel).
+    func pause(_ listener: any Channel) throws {
+        self.listener.withLock { $0 = listener }
+        try listener.syncOptions?.setOption(.autoRead, value: false)
+        paused.store(true, ordering: .sequentiallyConsistent)
+        // A connection may have closed since the count was taken, before it could see `paused`.
+        if openConnections < maximum { resume() }
+    }
+
+    /// Counts a connection gone; accepting resumes if it was paused.
+    func released() {
+        if open.subtract(1, ordering: .sequentiallyConsistent).newValue < maximum { resume() }
+    }
+
+    private func resume() {
+        guard paused.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged,
+              let listener = listener.withLock({ $0 }) else { return }
+        listener.setOption(.autoRead, value: true).whenFailure { _ in }  // fails only once the listener is closed
+    }
+
+    /// The default cap: 10,000, or the process's open-file limit less 100 (kept for storage,
+    /// logs and outgoing OCSP and ACME connections) when that is lower, since each connection
+    /// holds a file descriptor and accepting past the limit fails with EMFILE.
+    static var defaultMaximum: Int {
+        var limit = rlimit()
+        guard getrlimit(openFiles, &limit) == 0 else { return 10_000 }  // RLIM_INFINITY clamps to Int.max
+        return max(1, min(10_000, Int(clamping: limit.rlim_cur) - 100))
+    }
+}
