@@ -38,7 +38,8 @@ public struct TLSServerConfiguration: Sendable {
     /// How long a connection may take from accept to a finished handshake.
     public var handshakeTimeout: TimeAmount
 
-    /// The largest ClientHello accepted, in bytes; larger ones end the connection.
+    /// The largest ClientHello accepted, in bytes; larger ones end the connection. Whatever
+    /// its size, a ClientHello spread over more than 64 records ends it too.
     public var maximumClientHelloSize: Int
 
     /// Whether to send staples at all. Off, no backend asks a key's ``StapleSource``.
