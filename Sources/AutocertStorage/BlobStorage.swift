@@ -32,6 +32,9 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let ioFailed = Code("ioFailed")
         /// The stored value is larger than the store accepts to read back.
         public static let tooLarge = Code("tooLarge")
+        /// What is stored under the name is not a regular file (a symbolic link, a FIFO, a
+        /// directory, a device): the store refuses to read it. Remove it.
+        public static let notRegularFile = Code("notRegularFile")
     }
 
     public let code: Code

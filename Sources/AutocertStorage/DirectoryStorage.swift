@@ -12,6 +12,9 @@ import Darwin
 /// least deny it. `put` writes a temporary file in the same directory, fsyncs it, renames
 /// it over the name and fsyncs the directory, so a crash leaves the old value or the new
 /// one, never a torn file (rename(2) is atomic within a file system).
+///
+/// `get` reads only regular files: a symbolic link, FIFO, directory or device under a name
+/// is refused at once (``StorageError/Code/notRegularFile``), never followed or waited on.
 public struct DirectoryStorage: BlobStorage {
     /// The directory that holds the files.
     public let path: String
@@ -41,14 +44,19 @@ public struct DirectoryStorage: BlobStorage {
 
     public func get(_ name: String) async throws(StorageError) -> [UInt8]? {
         let file = try filePath(name)
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        // O_NOFOLLOW: a symbolic link is not followed (ELOOP); O_NONBLOCK: opening a FIFO
+        // does not wait for a writer. What is open is then checked to be a regular file.
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         if fd < 0 {
-            if errno == ENOENT { return nil }
+            let code = errno
+            if code == ENOENT { return nil }
+            if code == ELOOP { throw Self.notRegularFile(file, kind: "symbolic link") }
             throw ioError("open '\(file)' for reading")
         }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw ioError("stat '\(file)'") }
+        if let kind = Self.irregularKind(status.st_mode) { throw Self.notRegularFile(file, kind: kind) }
         let size = Int(status.st_size)
         guard size <= maximumBlobBytes else {
             throw StorageError(.tooLarge, "'\(file)' is larger than \(maximumBlobBytes) bytes; it is not something this library stored")
@@ -142,5 +150,24 @@ public struct DirectoryStorage: BlobStorage {
     private func ioError(_ what: String) -> StorageError {
         let code = errno
         return StorageError(.ioFailed, "could not \(what): \(String(cString: strerror(code))) (errno \(code)); check permissions and free space")
+    }
+
+    /// What a file of mode `mode` is when it is not a regular file (for messages); nil for a regular file.
+    static func irregularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFLNK: "symbolic link"
+        case S_IFIFO: "FIFO"
+        case S_IFDIR: "directory"
+        case S_IFSOCK: "socket"
+        case S_IFCHR: "character device"
+        case S_IFBLK: "block device"
+        default: "special file"
+        }
+    }
+
+    /// The error of a `get` that found something other than a regular file under a name.
+    static func notRegularFile(_ file: String, kind: String) -> StorageError {
+        StorageError(.notRegularFile, "'\(file)' is a \(kind), not a regular file; this store writes only regular files, so something else put it there: remove it (the name then reads as absent)")
     }
 }
