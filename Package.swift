@@ -72,7 +72,7 @@ let package = Package(
         ),
 
         // MARK: Storage and stapling
-        .target(name: "AutocertStorage"),
+        .target(name: "AutocertStorage", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "AutocertStapling",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AutocertStorageTests",
-            dependencies: ["AutocertStorage", "AutocertTestSupport"]
+            dependencies: ["AutocertStorage", "AutocertTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AutocertStaplingTests",

@@ -59,7 +59,7 @@ struct AutomaticOptions: ParsableArguments {
         guard isEnabled else { return nil }
         let configuration = Manager.Configuration(
             directoryURL: directory, directoryTrustedRootsPEMFile: caRoots,
-            storage: try storage.map { try DirectoryStorage(path: $0) },
+            storage: try storage.map { try DirectoryStorage(path: $0, logger: logger) },
             hostPolicy: .allowing(domains), email: email, acceptsTermsOfService: acceptTermsOfService,
             profile: profile, mustStaple: mustStaple, stapleOCSP: !noStapleOCSP)
         logger.info("automatic certificates", metadata: [

@@ -19,7 +19,7 @@ struct ManualStaplingOptions: ParsableArguments {
         }
         var configuration = StaplingManager.Configuration()
         configuration.responderURL = responder
-        return StaplingManager(configuration: configuration, storage: try DirectoryStorage(path: storagePath), logger: logger)
+        return StaplingManager(configuration: configuration, storage: try DirectoryStorage(path: storagePath, logger: logger), logger: logger)
     }
 
     /// Runs `stapler` (fetches, refreshes, persistence) and logs its events while `body` runs.

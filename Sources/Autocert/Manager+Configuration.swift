@@ -2,6 +2,7 @@ import AutocertACME
 import AutocertStapling
 import AutocertStorage
 import Foundation
+import Logging
 
 extension Manager {
     /// The Manager's knobs, each with its default.
@@ -100,11 +101,11 @@ extension Manager {
             return FileManager.default.homeDirectoryForCurrentUser.path + "/.local/share/swift-autocert"
         }
 
-        /// The configured storage, or the default directory (created now).
-        func resolvedStorage() throws(AutocertError) -> any BlobStorage {
+        /// The configured storage, or the default directory (created now, its repairs logged to `logger`).
+        func resolvedStorage(logger: Logger) throws(AutocertError) -> any BlobStorage {
             if let storage { return storage }
             do {
-                return try DirectoryStorage(path: Self.defaultStoragePath)
+                return try DirectoryStorage(path: Self.defaultStoragePath, logger: logger)
             } catch {
                 throw AutocertError(.invalidConfiguration, "the default storage directory cannot be used: \(error.reason); set Configuration.storage", underlying: error)
             }

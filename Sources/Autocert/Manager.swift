@@ -70,7 +70,7 @@ public final class Manager: CertificateSelector, Service, Sendable {
         logger: Logger,
         metricsFactory: (any MetricsFactory)? = nil
     ) throws(AutocertError) {
-        let storage = try configuration.resolvedStorage()
+        let storage = try configuration.resolvedStorage(logger: logger)
         self.configuration = configuration
         self.storage = storage
         self.clock = clock

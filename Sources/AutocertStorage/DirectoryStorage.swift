@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,8 +14,10 @@ import Darwin
 /// it over the name and fsyncs the directory, so a crash leaves the old value or the new
 /// one, never a torn file (rename(2) is atomic within a file system).
 ///
-/// `get` reads only regular files: a symbolic link, FIFO, directory or device under a name
-/// is refused at once (``StorageError/Code/notRegularFile``), never followed or waited on.
+/// Housekeeping at init (both logged): an existing directory that other users can enter or
+/// read is made 0700, and temporary files of writes a crash interrupted are removed. `get`
+/// reads only regular files: a symbolic link, FIFO, directory or device under a name is
+/// refused at once (``StorageError/Code/notRegularFile``), never followed or waited on.
 public struct DirectoryStorage: BlobStorage {
     /// The directory that holds the files.
     public let path: String
@@ -23,9 +26,16 @@ public struct DirectoryStorage: BlobStorage {
 
     /// Uses `path`, creating it (and its parents) with mode 0700 when missing.
     ///
-    /// - Throws: ``StorageError/Code/ioFailed`` when the directory cannot be created, or
-    ///   exists and is not a directory.
-    public init(path: String, maximumBlobBytes: Int = 1 << 20) throws(StorageError) {
+    /// An existing directory that others may use (any group or other permission bit, such
+    /// as a `mkdir` under umask 022 makes) is changed to 0700, with a warning. Temporary
+    /// files that interrupted writes left (only names this type makes, last modified over
+    /// a minute ago) are removed, with a notice.
+    ///
+    /// - Parameter logger: where those two repairs are reported. Default a logger labelled
+    ///   `autocert.storage` on the bootstrapped logging system.
+    /// - Throws: ``StorageError/Code/ioFailed`` when the directory cannot be created, exists
+    ///   and is not a directory, or is open to others and cannot be made 0700.
+    public init(path: String, maximumBlobBytes: Int = 1 << 20, logger: Logger = Logger(label: "autocert.storage")) throws(StorageError) {
         self.path = path
         self.maximumBlobBytes = maximumBlobBytes
         var isDirectory: ObjCBool = false
@@ -33,6 +43,8 @@ public struct DirectoryStorage: BlobStorage {
             guard isDirectory.boolValue else {
                 throw StorageError(.ioFailed, "'\(path)' exists and is not a directory; choose another storage path")
             }
+            try makePrivate(logger: logger)
+            removeAbandonedTemporaries(logger: logger)
             return
         }
         do {
@@ -82,7 +94,7 @@ public struct DirectoryStorage: BlobStorage {
 
     public func put(_ name: String, _ bytes: [UInt8]) async throws(StorageError) {
         let file = try filePath(name)
-        let temporary = "\(path)/.\(name).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let temporary = "\(path)/\(Self.temporaryName(for: name))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ioError("create '\(temporary)'") }
         var written = 0
@@ -140,14 +152,14 @@ public struct DirectoryStorage: BlobStorage {
     }
 
     /// fsync(2) on the directory, so that a rename or unlink survives a crash.
-    private func syncDirectory() throws(StorageError) {
+    func syncDirectory() throws(StorageError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("open the directory '\(path)'") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw ioError("fsync the directory '\(path)'") }
     }
 
-    private func ioError(_ what: String) -> StorageError {
+    func ioError(_ what: String) -> StorageError {
         let code = errno
         return StorageError(.ioFailed, "could not \(what): \(String(cString: strerror(code))) (errno \(code)); check permissions and free space")
     }
