@@ -106,29 +106,29 @@ public final class ACMEClient: Sendable {
     }
 
     /// A nonce from the pool, or a new one from `newNonce` (RFC 8555 §7.2).
+    ///
+    /// The nonce of the `newNonce` answer goes straight to the caller, never through the
+    /// shared pool, where a concurrent request could take it first.
     private func freshNonce() async throws -> String {
         if let nonce = await nonces.take() { return nonce }
         let url = try await directory().newNonce
-        let response = try await send(HTTPRequest(method: .head, url: url), maxBytes: 4096, redirects: 0)
-        guard response.status < 400 || response.header("Replay-Nonce") != nil else {
-            throw ACMEResponse.error(in: response, url: url) ?? ACMEError(.invalidResponse, "newNonce failed", status: response.status, url: url)
-        }
-        // send() stored the header in the pool; take it back out.
-        guard let nonce = await nonces.take() else {
-            throw ACMEError(.invalidResponse, "the CA's newNonce answer has no Replay-Nonce header", status: response.status, url: url)
-        }
-        return nonce
+        let response = try await send(HTTPRequest(method: .head, url: url), maxBytes: 4096, redirects: 0, poolsNonce: false)
+        if let nonce = response.header("Replay-Nonce"), !nonce.isEmpty { return nonce }
+        throw ACMEResponse.error(in: response, url: url)
+            ?? ACMEError(.invalidResponse, "the CA's newNonce answer (HTTP \(response.status)) has no Replay-Nonce header; check that \(url) is the CA's newNonce URL and that no proxy strips the header",
+                         status: response.status, url: url)
     }
 
-    /// One HTTP exchange; keeps any `Replay-Nonce` and maps transport failures.
-    func send(_ request: HTTPRequest, maxBytes: Int, redirects: Int) async throws -> HTTPResponse {
+    /// One HTTP exchange; maps transport failures and, unless `poolsNonce` is false, keeps
+    /// the answer's `Replay-Nonce` in the pool for a later request (RFC 8555 §6.5).
+    func send(_ request: HTTPRequest, maxBytes: Int, redirects: Int, poolsNonce: Bool = true) async throws -> HTTPResponse {
         let response: HTTPResponse
         do {
             response = try await transport.send(request, limits: HTTPLimits(timeout: configuration.requestTimeout, maxBodyBytes: maxBytes, maxRedirects: redirects))
         } catch let error as HTTPTransportError {
             throw ACMEError(.transport, "\(request.method.rawValue) \(request.url) failed: \(error.reason)", url: request.url)
         }
-        if let nonce = response.header("Replay-Nonce") { await nonces.add(nonce) }
+        if poolsNonce, let nonce = response.header("Replay-Nonce") { await nonces.add(nonce) }
         logger.trace("ACME exchange", metadata: ["method": "\(request.method.rawValue)", "url": "\(request.url)", "status": "\(response.status)"])
         return response
     }

@@ -67,11 +67,7 @@ struct BadInputTests {
         _ = try await recovering.findAccount(key: .generateP256())
         #expect(recovering.statistics.badNonceRetries == 2)
         // Each retry used the nonce of the badNonce answer before it (RFC 8555 §6.5).
-        let nonces = try transport.requests.filter { $0.method == .post }.map { request -> String in
-            let jws = try JSONDecoder().decode(JWS.self, from: Data(request.body ?? []))
-            let header = try JSONSerialization.jsonObject(with: Data(Base64URL.decode(jws.protected) ?? [])) as? [String: Any]
-            return header?["nonce"] as? String ?? ""
-        }
+        let nonces = try transport.requests.filter { $0.method == .post }.map(FakeTransport.nonce(of:))
         #expect(nonces == ["nonce-1", "nonce-r2", "nonce-r3"])
 
         let stubborn = FakeTransport.ca { _, _ in FakeTransport.json(400, badNonce, contentType: "application/problem+json") }

@@ -1,14 +1,21 @@
+@testable import AutocertACME
 import AutocertHTTP
 import Foundation
 import Synchronization
 
-/// An ``HTTPTransport`` double: answers from a handler, records requests.
+/// An ``HTTPTransport`` double: answers from a handler, records requests; `hold` (when
+/// given) runs before each answer, so a test can keep one request in flight.
 final class FakeTransport: HTTPTransport, Sendable {
     typealias Handler = @Sendable (HTTPRequest, Int) -> HTTPResponse
+    typealias Hold = @Sendable (HTTPRequest, Int) async -> Void
     private let handler: Handler
+    private let hold: Hold?
     private let log = Mutex<[HTTPRequest]>([])
 
-    init(_ handler: @escaping Handler) { self.handler = handler }
+    init(hold: Hold? = nil, _ handler: @escaping Handler) {
+        self.hold = hold
+        self.handler = handler
+    }
 
     var requests: [HTTPRequest] { log.withLock { $0 } }
 
@@ -17,6 +24,7 @@ final class FakeTransport: HTTPTransport, Sendable {
             requests.append(request)
             return requests.count - 1
         }
+        await hold?(request, index)
         var response = handler(request, index)
         response.url = request.url
         if response.body.count > limits.maxBodyBytes {
@@ -35,8 +43,8 @@ final class FakeTransport: HTTPTransport, Sendable {
         """
 
     /// A minimal CA: a directory, nonces, and `route` for everything else.
-    static func ca(_ route: @escaping @Sendable (HTTPRequest, Int) -> HTTPResponse) -> FakeTransport {
-        FakeTransport { request, index in
+    static func ca(hold: Hold? = nil, _ route: @escaping @Sendable (HTTPRequest, Int) -> HTTPResponse) -> FakeTransport {
+        FakeTransport(hold: hold) { request, index in
             switch (request.method, request.url) {
             case (.get, "https://ca.test/dir"): return json(200, directoryJSON)
             case (.head, "https://ca.test/nonce"):
@@ -47,5 +55,14 @@ final class FakeTransport: HTTPTransport, Sendable {
                 return response
             }
         }
+    }
+}
+
+extension FakeTransport {
+    /// The `nonce` of the JWS protected header (RFC 8555 §6.5) of a POST.
+    static func nonce(of request: HTTPRequest) throws -> String {
+        let jws = try JSONDecoder().decode(JWS.self, from: Data(request.body ?? []))
+        let header = try JSONSerialization.jsonObject(with: Data(Base64URL.decode(jws.protected) ?? [])) as? [String: Any]
+        return header?["nonce"] as? String ?? ""
     }
 }
