@@ -1,7 +1,6 @@
 import AutocertACME
 import AutocertStorage
 import AutocertTLS
-import Crypto
 import Foundation
 import SwiftASN1
 import Logging
@@ -45,12 +44,6 @@ public final class ACMECertificateAuthority: CertificateAuthority {
                   storage: storage, email: email, acceptsTermsOfService: acceptsTermsOfService, logger: logger)
     }
 
-    /// The storage name of the account key for this directory: `acme-account+` and the first
-    /// 16 hex digits of the SHA-256 of the directory URL.
-    var accountKeyName: String {
-        "acme-account+" + SHA256.hash(data: Array(client.directoryURL.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-    }
-
     public func issueCertificate(_ request: CertificateRequest, challenges: ChallengeAnswers) async throws -> [[UInt8]] {
         let account = try await currentAccount()
         let solver = ChallengeAnswersSolver(answers: challenges, preference: challengeTypes)
@@ -73,21 +66,13 @@ public final class ACMECertificateAuthority: CertificateAuthority {
         try await client.revoke(certificateDER: leafDER, reason: reason.map(ACMERevocationReason.init(rawValue:)), signer: .account(currentAccount()))
     }
 
-    /// The account, registered or found once (RFC 8555 §7.3); its key is stored before use.
+    /// The account, registered or found once (RFC 8555 §7.3); its key is stored before use
+    /// (``accountKey()``: a damaged stored key is kept aside and replaced).
     func currentAccount() async throws -> ACMEAccount {
         if let account = account.withLock({ $0 }) { return account }
         return try await accountFlight.run(0) {
             if let account = account.withLock({ $0 }) { return account }
-            let key: ACMEAccountKey
-            if let stored = try await storage.get(accountKeyName) {
-                key = try ACMEAccountKey(pemRepresentation: String(decoding: stored, as: UTF8.self))
-            } else {
-                if try await client.directory().meta?.termsOfService != nil, !acceptsTermsOfService {
-                    throw AutocertError(.termsNotAccepted, "the CA at \(client.directoryURL) has terms of service; read them and set Configuration.acceptsTermsOfService")
-                }
-                key = ACMEAccountKey.generateP256()
-                try await storage.put(accountKeyName, Array(key.pemRepresentation.utf8))
-            }
+            let key = try await accountKey()
             let registered = try await client.createAccount(key: key, contact: contact, termsOfServiceAgreed: acceptsTermsOfService)
             account.withLock { $0 = registered }
             return registered
