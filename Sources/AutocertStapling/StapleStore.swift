@@ -54,10 +54,14 @@ extension StaplingManager {
     }
 
     /// Saves a staple so that a restart serves it at once; failures are logged, not fatal.
+    ///
+    /// When `id` was removed while the put ran, ``remove(_:)``'s delete may have come first:
+    /// the put is undone, so a retired certificate's staple file does not outlive it.
     func persist(_ der: [UInt8], for id: StapleID) async {
         guard let storage else { return }
         do {
             try await storage.put(id.storageName, der)
+            if core.withLock({ $0.entries[id] == nil }) { try await storage.delete(id.storageName) }
         } catch {
             logger.warning("could not persist the staple; a restart will fetch it again", metadata: ["staple.id": "\(id)", "error": "\(error)"])
         }

@@ -5,8 +5,8 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A refresh that falls due while the previous fetch is still persisting its staple.
-@Suite("Stapler: a refresh that falls due during a slow persist")
+/// A refresh that falls due, or a removal, while a fetch is still persisting its staple.
+@Suite("Stapler: a refresh or a removal during a slow persist")
 struct SlowPersistTests {
     let day: TimeInterval = 86_400
 
@@ -14,8 +14,10 @@ struct SlowPersistTests {
     final class GatedStorage: BlobStorage {
         private let inner = MemoryStorage()
         private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>], puts: Int)>((false, [], 0))
+        private let finished = Mutex(0)
 
         var putsStarted: Int { state.withLock { $0.puts } }
+        var putsFinished: Int { finished.withLock { $0 } }
 
         func open() {
             let waiting = state.withLock { state in
@@ -40,6 +42,7 @@ struct SlowPersistTests {
                 if resumeNow { continuation.resume() }
             }
             try await inner.put(name, bytes)
+            finished.withLock { $0 += 1 }
         }
     }
 
@@ -74,5 +77,26 @@ struct SlowPersistTests {
         #expect(transport.requestCount == 2, "the due refresh ran once the first fetch ended")
         #expect(harness.manager.info(for: id)?.condition == .stapled)
         #expect(harness.manager.info(for: id)?.nextAttempt == fixture.clock.now.addingTimeInterval(2 * day))
+    }
+
+    /// `remove` deletes the persisted staple; a persist still in flight must not write it
+    /// back afterwards, or a replaced certificate's staple file outlives it.
+    @Test("a certificate removed while its staple is still being persisted leaves no staple file behind")
+    func aRemovalDuringASlowPersistLeavesNoStapleFile() async throws {
+        let fixture = try StaplingManagerScheduleTests.Fixture()
+        let storage = GatedStorage()
+        let harness = Harness(clock: fixture.clock, transport: fixture.responder(validity: 4 * day), storage: storage)
+        let id = await harness.manager.add(fixture.subject)
+        harness.start()
+        defer { harness.cancel() }
+        _ = try #require(await harness.manager.firstStaple(for: id))
+        try await Poll.until("the persist to start") { storage.putsStarted == 1 }
+
+        await harness.manager.remove(id)  // its delete comes before the hanging put lands
+        storage.open()
+        try await Poll.until("the persist to end") { storage.putsFinished == 1 }
+        try await Poll.until("no staple file for the removed certificate", timeout: .seconds(5)) {
+            try await storage.get(id.storageName) == nil
+        }
     }
 }
