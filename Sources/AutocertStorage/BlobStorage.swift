@@ -35,6 +35,13 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         /// What is stored under the name is not a regular file (a symbolic link, a FIFO, a
         /// directory, a device): the store refuses to read it. Remove it.
         public static let notRegularFile = Code("notRegularFile")
+        /// The lock is held by another process and did not come free within the wait.
+        public static let lockBusy = Code("lockBusy")
+        /// A lock was lost while it was used (its lease ended and another holder took it):
+        /// what was done under it must not be trusted or written.
+        public static let lockLost = Code("lockLost")
+        /// The store cannot be reached (a database down or unreachable); try again later.
+        public static let unavailable = Code("unavailable")
     }
 
     public let code: Code
@@ -47,32 +54,4 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "storage \(code): \(reason)" }
-}
-
-/// A store held in memory only: for tests, and for processes that need no persistence.
-public final class MemoryStorage: BlobStorage {
-    private let blobs: Locked<[String: [UInt8]]>
-
-    public init(_ initial: [String: [UInt8]] = [:]) {
-        blobs = Locked(initial)
-    }
-
-    public func get(_ name: String) async throws(StorageError) -> [UInt8]? {
-        blobs.withLock { $0[name] }
-    }
-
-    public func put(_ name: String, _ bytes: [UInt8]) async throws(StorageError) {
-        blobs.withLock { $0[name] = bytes }
-    }
-
-    public func delete(_ name: String) async throws(StorageError) {
-        blobs.withLock { $0[name] = nil }
-    }
-
-    public func list(prefix: String) async throws(StorageError) -> [String] {
-        blobs.withLock { $0.keys.filter { $0.hasPrefix(prefix) } }
-    }
-
-    /// Every name stored now, sorted (for tests and inspection).
-    public var names: [String] { blobs.withLock { $0.keys.sorted() } }
 }

@@ -23,6 +23,8 @@ public struct DirectoryStorage: BlobStorage {
     public let path: String
     /// A file larger than this is refused on `get`. Default 1 MiB.
     public var maximumBlobBytes: Int
+    /// The locks held through this storage (shared by its copies).
+    let heldLocks = HeldLocks()
 
     /// Uses `path`, creating it (and its parents) with mode 0700 when missing.
     ///
