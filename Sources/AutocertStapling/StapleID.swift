@@ -63,4 +63,20 @@ public struct StapleID: Hashable, Sendable, CustomStringConvertible {
 
     /// What every persisted staple's storage name starts with.
     static let storagePrefix = "ocsp-"
+
+    /// The ID whose ``storageName`` is `name`; nil for any other name.
+    init?(storageName name: String) {
+        guard name.hasPrefix(Self.storagePrefix) else { return nil }
+        let hex = name.dropFirst(Self.storagePrefix.count)
+        guard hex.count == 64 else { return nil }
+        var words: [UInt64] = []
+        var index = hex.startIndex
+        for _ in 0..<4 {
+            let end = hex.index(index, offsetBy: 16)
+            guard let word = UInt64(hex[index..<end], radix: 16) else { return nil }
+            words.append(word)
+            index = end
+        }
+        self.init(words: (words[0], words[1], words[2], words[3]))
+    }
 }

@@ -13,20 +13,25 @@ struct RestoredStaple {
 }
 
 extension StaplingManager {
-    /// Loads and re-verifies the persisted staple of `id` (signature, CertID, times: RFC
-    /// 6960 §3.2) as of now; nil when there is none or it fails any check.
+    /// Loads (unless `bytes` are given, read already) and re-verifies the persisted staple of
+    /// `id` (signature, CertID, times: RFC 6960 §3.2) as of now; nil when there is none or it
+    /// fails any check.
     ///
     /// A tampered, foreign, expired or `unknown` blob is never served: it is logged and
     /// ignored, and the next successful fetch overwrites it.
-    func restore(_ id: StapleID, subject: OCSPSubject, logger: Logger) async -> RestoredStaple? {
+    func restore(_ id: StapleID, subject: OCSPSubject, logger: Logger, bytes: [UInt8]? = nil) async -> RestoredStaple? {
         guard let storage else { return nil }
         let der: [UInt8]
-        do {
-            guard let bytes = try await storage.get(id.storageName) else { return nil }
+        if let bytes {
             der = bytes
-        } catch {
-            logger.warning("could not read the persisted staple; fetching a new one", metadata: ["error": "\(error)"])
-            return nil
+        } else {
+            do {
+                guard let bytes = try await storage.get(id.storageName) else { return nil }
+                der = bytes
+            } catch {
+                logger.warning("could not read the persisted staple; fetching a new one", metadata: ["error": "\(error)"])
+                return nil
+            }
         }
         let now = clock.now
         let policy = OCSPVerificationPolicy(now: now, clockSkew: configuration.clockSkew)
@@ -57,10 +62,14 @@ extension StaplingManager {
     ///
     /// When `id` was removed while the put ran, ``remove(_:)``'s delete may have come first:
     /// the put is undone, so a retired certificate's staple file does not outlive it.
-    func persist(_ der: [UInt8], for id: StapleID) async {
+    func persist(_ der: [UInt8], for id: StapleID, fencedBy lock: StorageLock? = nil) async {
         guard let storage else { return }
         do {
-            try await storage.put(id.storageName, der)
+            if let lock, let locking = storage as? any LockingStorage {
+                try await locking.put(id.storageName, der, fencedBy: lock)
+            } else {
+                try await storage.put(id.storageName, der)
+            }
             if core.withLock({ $0.entries[id] == nil }) { try await storage.delete(id.storageName) }
         } catch {
             logger.warning("could not persist the staple; a restart will fetch it again", metadata: ["staple.id": "\(id)", "error": "\(error)"])

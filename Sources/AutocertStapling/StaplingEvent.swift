@@ -20,12 +20,15 @@ public enum StaplingEvent: Sendable, CustomStringConvertible {
     case expired(StapleID, at: Date)
     /// The certificate was removed from the manager.
     case removed(StapleID)
+    /// A staple another instance of a cluster fetched and stored was verified again and is
+    /// served here (no fetch from this instance); the next refresh is planned at `nextRefresh`.
+    case adopted(StapleID, thisUpdate: Date, servedUntil: Date, nextRefresh: Date)
 
     /// The certificate the event is about.
     public var id: StapleID {
         switch self {
         case .fetched(let id, _, _, _, _), .failed(let id, _, _, _, _), .revoked(let id, _, _),
-             .expiringWithoutRefresh(let id, _, _), .expired(let id, _), .removed(let id):
+             .expiringWithoutRefresh(let id, _, _), .expired(let id, _), .removed(let id), .adopted(let id, _, _, _):
             id
         }
     }
@@ -44,6 +47,8 @@ public enum StaplingEvent: Sendable, CustomStringConvertible {
             "expired \(id) at \(at): no staple served"
         case .removed(let id):
             "removed \(id)"
+        case .adopted(let id, _, let until, let next):
+            "adopted \(id) from storage (fetched by another instance): served until \(until), refresh at \(next)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import AutocertOCSP
+import AutocertStorage
 import Foundation
 import Logging
 
@@ -30,9 +31,19 @@ extension StaplingManager {
             failed(id, error: error, now: now)
             return
         }
+        if let storage = storage as? any LockingStorage {
+            await fetchCoordinated(id, subject: subject, url: url, now: now, storage: storage)
+        } else {
+            await fetchAndApply(id, subject: subject, url: url, now: now, fencedBy: nil)
+        }
+    }
+
+    /// One fetch and its outcome: the answer applied (and stored, fenced by `lock` when the
+    /// fetch is a cluster's one), or the failure recorded.
+    func fetchAndApply(_ id: StapleID, subject: OCSPSubject, url: String, now: Date, fencedBy lock: StorageLock?) async {
         switch await check(subject, url: url, now: now) {
         case .success(let answer):
-            await accept(answer, for: id, fetchedAt: now)
+            await accept(answer, for: id, fetchedAt: now, fencedBy: lock)
         case .failure(let error):
             failed(id, error: error, now: now)
         }
@@ -62,7 +73,7 @@ extension StaplingManager {
 
     /// Applies a verified answer: serve it (good, or revoked when configured), plan the
     /// refresh, persist it, report it. `unknown` is not served (RFC 6960 §2.2).
-    func accept(_ answer: OCSPAnswer, for id: StapleID, fetchedAt now: Date) async {
+    func accept(_ answer: OCSPAnswer, for id: StapleID, fetchedAt now: Date, fencedBy lock: StorageLock? = nil) async {
         let policy = configuration.policy
         guard let notAfter = core.withLock({ $0.entries[id]?.notAfter }) else { return }
         let until = policy.servedUntil(thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, certificateNotAfter: notAfter)
@@ -123,7 +134,7 @@ extension StaplingManager {
         log.debug("fetched a verified OCSP response", metadata: ["status": "\(answer.status)", "served.until": "\(until)", "refresh": "\(refresh)"])
         emit(.fetched(id, status: answer.status, thisUpdate: answer.thisUpdate, servedUntil: until, nextRefresh: refresh))
         resumeWaiters(for: id)
-        if stapling { await persist(answer.derBytes, for: id) }
+        if stapling { await persist(answer.derBytes, for: id, fencedBy: lock) }
     }
 
     /// Records a failure, plans the retry with backoff, and reports it.

@@ -1,3 +1,4 @@
+import AutocertStorage
 import Foundation
 import ServiceLifecycle
 import Synchronization
@@ -15,6 +16,10 @@ extension StaplingManager {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                if let observable = storage as? any ObservableStorage, storage is any LockingStorage {
+                    let changes = observable.changes()
+                    group.addTask { await self.followStoredStaples(changes) }
+                }
                 var nextStorageSweep = Date.distantPast
                 while !stopping.isSet, !Task.isCancelled {
                     let now = clock.now

@@ -21,13 +21,14 @@ final class Harness: Sendable {
         clock: ManualClock = ManualClock(),
         transport: any HTTPTransport,
         storage: any BlobStorage = MemoryStorage(),
-        configuration: StaplingManager.Configuration = Harness.configuration()
+        configuration: StaplingManager.Configuration = Harness.configuration(),
+        logger: Logger? = nil
     ) {
         self.clock = clock
         self.metrics = TestMetrics()
         self.storage = storage
-        var logger = Logger(label: "stapling-test")
-        logger.logLevel = .critical
+        var logger = logger ?? Logger(label: "stapling-test")
+        if logger.logLevel > .critical || logger.label == "stapling-test" { logger.logLevel = .critical }
         manager = StaplingManager(configuration: configuration, client: OCSPClient(transport: transport), storage: storage,
                                   clock: clock, logger: logger, metricsFactory: metrics)
     }
