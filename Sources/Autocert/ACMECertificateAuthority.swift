@@ -72,7 +72,15 @@ public final class ACMECertificateAuthority: CertificateAuthority {
         if let account = account.withLock({ $0 }) { return account }
         return try await accountFlight.run(0) {
             if let account = account.withLock({ $0 }) { return account }
-            let key = try await accountKey()
+            // One instance of a cluster makes (or repairs) the account key at a time.
+            let key: ACMEAccountKey
+            if let locking = storage as? any LockingStorage {
+                key = try await locking.withLock(accountKeyName + ".lock", lease: .seconds(30), waitingUpTo: .seconds(120)) { _ in
+                    try await self.accountKey()
+                }
+            } else {
+                key = try await accountKey()
+            }
             let registered = try await client.createAccount(key: key, contact: contact, termsOfServiceAgreed: acceptsTermsOfService)
             account.withLock { $0 = registered }
             return registered

@@ -1,3 +1,4 @@
+import AutocertStorage
 import AutocertTLS
 import Synchronization
 
@@ -15,11 +16,19 @@ public final class ChallengeAnswers: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The storage answers are shared through in a cluster (see `ChallengeAnswers+Shared`).
+    let shared: (any BlobStorage)?
+    /// Bounds the http-01 lookups in ``shared``.
+    let storedLookups = RateLimiter(perSecond: ChallengeAnswers.storedLookupsPerSecond)
 
-    public init() {}
+    public init() { shared = nil }
 
-    /// Offers `key` as the tls-alpn-01 certificate for `name`.
-    public func setTLSALPN01(_ key: CertifiedKey, for name: String) {
+    /// Answers kept in memory and, when `storage` is given, shared through it with every
+    /// instance of a cluster.
+    init(sharing storage: (any BlobStorage)?) { shared = storage }
+
+    /// Offers `key` as the tls-alpn-01 certificate for `name` (nil withdraws it).
+    public func setTLSALPN01(_ key: CertifiedKey?, for name: String) {
         guard let name = ClientHello.normalisedServerName(name) else { return }
         state.withLock { $0.tlsALPN[name] = key }
     }

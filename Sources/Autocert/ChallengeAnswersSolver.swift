@@ -19,18 +19,17 @@ struct ChallengeAnswersSolver: ACMEChallengeSolver {
     func present(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier, keyAuthorization: String) async throws {
         switch challenge.type {
         case ACMEChallenge.tlsALPN01:
-            let certificate = try TLSALPNChallengeCertificate(name: identifier.value, keyAuthorization: keyAuthorization)
-            let key = try CertifiedKey(certificateChain: [certificate.certificateDER], privateKey: Array(certificate.privateKey.derRepresentation))
-            answers.setTLSALPN01(key, for: certificate.serverName)  // an IP's reverse-DNS name (RFC 8738 §6)
+            // Served for the name, or an IP's reverse-DNS name (RFC 8738 §6).
+            try await answers.publish(TLSALPNChallengeCertificate(name: identifier.value, keyAuthorization: keyAuthorization))
         default:
-            answers.setHTTP01(token: challenge.token ?? "", keyAuthorization: keyAuthorization)
+            try await answers.publishHTTP01(token: challenge.token ?? "", keyAuthorization: keyAuthorization)
         }
     }
 
     func cleanUp(_ challenge: ACMEChallenge, for identifier: ACMEIdentifier) async {
         switch challenge.type {
-        case ACMEChallenge.tlsALPN01: answers.removeTLSALPN01(for: ACMEIPAddress(identifier.value)?.reverseDNSName ?? identifier.value)
-        default: answers.removeHTTP01(token: challenge.token ?? "")
+        case ACMEChallenge.tlsALPN01: await answers.withdrawTLSALPN01(serverName: ACMEIPAddress(identifier.value)?.reverseDNSName ?? identifier.value)
+        default: await answers.withdrawHTTP01(token: challenge.token ?? "")
         }
     }
 }

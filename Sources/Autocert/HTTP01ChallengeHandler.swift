@@ -36,9 +36,27 @@ public final class HTTP01ChallengeHandler: ChannelInboundHandler, RemovableChann
         case .end:
             guard let head else { return }
             self.head = nil
+            if let token = Self.unansweredToken(head, answers: answers), answers.shared != nil {
+                // In a cluster the answer may be in storage (another instance orders).
+                let answers = self.answers
+                context.eventLoop.makeFutureWithTask { await answers.storedHTTP01KeyAuthorization(token: token) }
+                    .assumeIsolated().whenComplete { [self] _ in
+                        let (status, headers, body) = response(to: head)
+                        write(context: context, head: head, status: status, headers: headers, body: body)
+                    }
+                return
+            }
             let (status, headers, body) = response(to: head)
             write(context: context, head: head, status: status, headers: headers, body: body)
         }
+    }
+
+    /// The token of a GET or HEAD for an http-01 answer not in memory.
+    static func unansweredToken(_ head: HTTPRequestHead, answers: ChallengeAnswers) -> String? {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard path.hasPrefix(pathPrefix), head.method == .GET || head.method == .HEAD else { return nil }
+        let token = String(path.dropFirst(pathPrefix.count))
+        return answers.http01KeyAuthorization(token: token) == nil ? token : nil
     }
 
     /// The status, extra headers and body answering `head`.

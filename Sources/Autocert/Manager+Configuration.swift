@@ -58,6 +58,10 @@ extension Manager {
         public var firstStapleTimeout: Duration
         /// The stapler's own knobs (refresh, retries, responder override). Default its defaults.
         public var stapling: StaplingManager.Configuration
+        /// Whether ``Manager/run()`` starts by loading every stored certificate the host policy
+        /// allows (``Manager/preloadStoredCertificates(concurrency:)``), so that no handshake
+        /// waits for storage; otherwise each loads at its first handshake. Default true.
+        public var preloadsStoredCertificates: Bool
         /// The source of jitter, a number in [0, 1). Default `Double.random(in: 0..<1)`; tests pin it.
         public var randomUnit: @Sendable () -> Double
 
@@ -75,6 +79,7 @@ extension Manager {
             stapleOCSP: Bool = true,
             firstStapleTimeout: Duration = .seconds(10),
             stapling: StaplingManager.Configuration = StaplingManager.Configuration(),
+            preloadsStoredCertificates: Bool = true,
             randomUnit: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
         ) {
             self.directoryURL = directoryURL
@@ -90,6 +95,7 @@ extension Manager {
             self.stapleOCSP = stapleOCSP
             self.firstStapleTimeout = firstStapleTimeout
             self.stapling = stapling
+            self.preloadsStoredCertificates = preloadsStoredCertificates
             self.randomUnit = randomUnit
         }
 

@@ -41,10 +41,16 @@ extension CertificateRecord {
     /// The notAfter of a stored blob shaped like a record (a private key block, then
     /// certificates); nil for anything else. Nothing is validated: it only says how old it is.
     static func notAfter(ofStored bytes: [UInt8]) -> Date? {
+        leaf(ofStored: bytes)?.notValidAfter
+    }
+
+    /// The leaf of a stored blob shaped like a record (a private key block, then
+    /// certificates); nil for anything else. Nothing is validated.
+    static func leaf(ofStored bytes: [UInt8]) -> Certificate? {
         guard let documents = try? PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self)),
               let first = documents.first, first.discriminator.hasSuffix("PRIVATE KEY"),
               let leaf = documents.dropFirst().first(where: { $0.discriminator == "CERTIFICATE" }),
               let certificate = try? Certificate(derEncoded: leaf.derBytes) else { return nil }
-        return certificate.notValidAfter
+        return certificate
     }
 }

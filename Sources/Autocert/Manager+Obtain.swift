@@ -18,24 +18,38 @@ extension Manager {
             return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
         }
         try checkRecentFailure(name)
-        let record: CertificateRecord
+        let outcome: Obtained
         do {
-            record = try await issue(name, reusing: nil)
+            outcome = try await underOrderLock(name) { lock in
+                // Under the lock, look again: another instance may have just stored it.
+                if let stored = await self.loadRecord(name, reportsInvalid: false) { return .stored(stored) }
+                return .issued(try await self.issue(name, reusing: nil, fencedBy: lock))
+            }
         } catch {
             let failure = recordFailure(name, error)
             throw failure
         }
         schedule.withLock { _ = $0.failures.removeValue(forKey: name) }
-        metrics.obtained.increment()
-        return try await install(record) { .obtained(name: name, notAfter: record.notAfter, renewAt: $0) }
+        switch outcome {
+        case .stored(let record):
+            metrics.loaded.increment()
+            logger.info("certificate another instance obtained loaded from storage", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
+            return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
+        case .issued(let record):
+            metrics.obtained.increment()
+            return try await install(record) { .obtained(name: name, notAfter: record.notAfter, renewAt: $0) }
+        }
     }
 
-    /// The validated record of `name` from storage; nil when absent or invalid (logged, reported).
-    func loadRecord(_ name: String) async -> CertificateRecord? {
+    /// The validated record of `name` from storage; nil when absent or invalid (logged, and
+    /// reported unless `reportsInvalid` is false: a preload leaves that to the first handshake).
+    func loadRecord(_ name: String, reportsInvalid: Bool = true) async -> CertificateRecord? {
         let bytes: [UInt8]?
         do {
             bytes = try await storage.get(CertificateRecord.storageName(for: name))
+            storageRecovered()
         } catch {
+            storageFailed(error)
             logger.warning("could not read the stored certificate; obtaining a new one", metadata: ["name": "\(name)", "error": "\(error)"])
             return nil
         }
@@ -43,6 +57,7 @@ extension Manager {
         do {
             return try CertificateRecord(name: name, pem: String(decoding: bytes, as: UTF8.self), now: clock.now)
         } catch {
+            guard reportsInvalid else { return nil }
             metrics.invalidRecords.increment()
             logger.warning("the stored certificate is invalid; treating it as absent", metadata: ["name": "\(name)", "error": "\(error)"])
             emit(.invalidStoredRecord(name: name, reason: error.reason))
@@ -52,7 +67,9 @@ extension Manager {
 
     /// Obtains a certificate for `name` with `key` (the current one, on renewal) or with the
     /// pending key (persisted BEFORE the CA is asked), and stores the record atomically.
-    func issue(_ name: String, reusing current: ACMECertificateKey?, replacing: String? = nil) async throws(AutocertError) -> CertificateRecord {
+    /// With `lock` (a cluster's order lock) the record is written fenced by it.
+    func issue(_ name: String, reusing current: ACMECertificateKey?, replacing: String? = nil,
+               fencedBy lock: StorageLock? = nil) async throws(AutocertError) -> CertificateRecord {
         let key: ACMECertificateKey
         if let current { key = current } else { key = try await pendingKey(for: name) }
         let started = DispatchTime.now()
@@ -75,11 +92,14 @@ extension Manager {
         metrics.issuanceDuration.recordInterval(since: started)
         let record = try CertificateRecord(name: name, key: key, chain: chain, now: clock.now)
         do {
-            try await storage.put(CertificateRecord.storageName(for: name), Array(record.pem.utf8))
+            try await store(CertificateRecord.storageName(for: name), Array(record.pem.utf8), fencedBy: lock)
             try await storage.delete(CertificateRecord.pendingKeyName(for: name))
         } catch {
-            // Served from memory; the key survives in the pending blob, so a restart reorders with it.
-            logger.error("could not store the new certificate; it is served but will be obtained again after a restart",
+            // Served from memory and written again when storage works (``retryUnsavedRecords``);
+            // until then the key survives in the pending blob, so a restart reorders with it.
+            unsaved.withLock { $0[name] = record }
+            metrics.storageFailures.increment()
+            logger.error("could not store the new certificate; it is served, and storing it is retried every 30 s",
                          metadata: ["name": "\(name)", "error": "\(error)"])
         }
         logger.info("certificate issued", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
@@ -113,7 +133,10 @@ extension Manager {
     /// Serves `record` for its name: registers it with the stapler (when stapling is on) and
     /// waits, bounded, for its first staple; swaps it in with the stapler as its staple source;
     /// plans its renewal; retires the old certificate's staple; reports `event`.
-    func install(_ record: CertificateRecord, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
+    ///
+    /// - Parameter waitsForStaple: whether to wait (up to ``Configuration/firstStapleTimeout``)
+    ///   for a first staple when none is stored; a preload at start does not.
+    func install(_ record: CertificateRecord, waitsForStaple: Bool = true, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
         let name = record.name
         let hasOCSP = ((try? record.leaf.extensions.authorityInformationAccess) ?? nil)?.contains { $0.method == .ocspServer } ?? false
         if !hasOCSP { noteCAWithoutOCSP(because: "the certificate of \(name) has no OCSP URL") }  // the normal case today: no warning
@@ -123,7 +146,7 @@ extension Manager {
                 // CertificateRecord verified the issuer's signature on the leaf moments ago.
                 let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1], issuerSignatureVerified: true))
                 stapleID = id
-                _ = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout)
+                if waitsForStaple { _ = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout) }
             } catch {
                 logger.warning("the certificate cannot be stapled", metadata: ["name": "\(name)", "error": "\(error)"])
             }

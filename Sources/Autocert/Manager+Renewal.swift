@@ -1,5 +1,6 @@
 import AutocertOCSP
 import AutocertStapling
+import AutocertStorage
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -30,6 +31,15 @@ extension Manager {
                         for await event in stapling { self.handle(event) }
                     }
                 }
+                // In a cluster: what other instances store (subscribed before the preload, so
+                // nothing stored meanwhile is missed).
+                if let observable = storage as? any ObservableStorage, storage is any LockingStorage {
+                    let changes = observable.changes()
+                    group.addTask { await self.followStorage(changes) }
+                }
+                if configuration.preloadsStoredCertificates {
+                    group.addTask { await self.preloadStoredCertificates() }
+                }
                 group.addTask { await self.renewalLoop(stopping: stopping) }
                 while !stopping.isSet, !Task.isCancelled {
                     for job in handshakeWork.takePending() { group.addTask { await job() } }
@@ -57,8 +67,13 @@ extension Manager {
     private func renewalLoop(stopping: StopFlag) async {
         await withDiscardingTaskGroup { group in
             var nextStorageSweep = Date.distantPast
+            var nextUnsavedRetry = Date.distantPast
             while !stopping.isSet, !Task.isCancelled {
                 let now = clock.now
+                if now >= nextUnsavedRetry {
+                    nextUnsavedRetry = now.addingTimeInterval(Self.unsavedRetryInterval)
+                    if unsaved.withLock({ !$0.isEmpty }) { group.addTask { await self.retryUnsavedRecords() } }
+                }
                 if schedule.withLock({ $0.sweepIsDue(now: now, interval: Self.revocationSweepInterval) }) {
                     sweepRevoked()
                 }
@@ -73,7 +88,8 @@ extension Manager {
                     group.addTask { await self.checkRenewalInfo(name) }
                 }
                 let next = schedule.withLock { schedule in
-                    [schedule.nextDue(), schedule.nextSweep, schedule.nextRenewalInfoCheck(), nextStorageSweep].compactMap { $0 }.min()
+                    [schedule.nextDue(), schedule.nextSweep, schedule.nextRenewalInfoCheck(), nextStorageSweep,
+                     unsaved.withLock { $0.isEmpty } ? nil : nextUnsavedRetry].compactMap { $0 }.min()
                 }
                 await wake.wait(until: next ?? .distantFuture, on: clock)
             }
@@ -103,11 +119,23 @@ extension Manager {
                 attempts += 1
                 _ = try await flights.run(name) {
                     renewed = true
-                    let record = try await issue(name, reusing: plan.newKey ? nil : current.certificateKey,
-                                                 replacing: replacedCertificateIdentifier(name, current: current))
-                    metrics.renewed.increment()
-                    return try await install(record) {
-                        .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
+                    let reusing = plan.newKey ? nil : current.certificateKey
+                    let replacing = replacedCertificateIdentifier(name, current: current)
+                    let outcome = try await underOrderLock(name) { lock in
+                        // Under the lock, look again: another instance may have renewed it.
+                        if let stored = await self.newerStoredRecord(name, than: current) { return .stored(stored) }
+                        return .issued(try await self.issue(name, reusing: reusing, replacing: replacing, fencedBy: lock))
+                    }
+                    switch outcome {
+                    case .stored(let record):
+                        metrics.loaded.increment()
+                        logger.info("certificate another instance renewed loaded from storage", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
+                        return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
+                    case .issued(let record):
+                        metrics.renewed.increment()
+                        return try await install(record) {
+                            .renewed(name: name, notAfter: record.notAfter, renewAt: $0, newKey: plan.newKey)
+                        }
                     }
                 }
                 if !renewed, attempts >= 3 {

@@ -44,6 +44,10 @@ public final class Manager: CertificateSelector, Service, Sendable {
     let flights = SingleFlight<String, CertifiedKey>()
     /// Orders started by handshakes, run under ``run()``.
     let handshakeWork = HandshakeWork()
+    /// Certificates issued while storage refused to store them, stored again when it works.
+    let unsaved = Mutex<[String: CertificateRecord]>([:])
+    /// When a storage operation last failed; nil once one succeeds again.
+    let storageFailingSince = Mutex<Date?>(nil)
     /// Wakes the Manager's own renewal loop.
     let wake = WakeSignal()
     let broadcast = EventBroadcast<ManagerEvent>()
@@ -75,7 +79,7 @@ public final class Manager: CertificateSelector, Service, Sendable {
         self.storage = storage
         self.clock = clock
         self.logger = logger
-        self.challenges = ChallengeAnswers()
+        self.challenges = ChallengeAnswers(sharing: storage is any LockingStorage ? storage : nil)
         self.metrics = ManagerMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.caIssuesWithoutOCSP = Atomic(Configuration.directoriesWithoutOCSP.contains(configuration.directoryURL))
         self.authority = certificateAuthority ?? ACMECertificateAuthority(
@@ -109,7 +113,16 @@ public final class Manager: CertificateSelector, Service, Sendable {
         }
         if hello.isACMEChallenge {
             if let key = challenges.tlsALPN01Certificate(for: name) { return eventLoop.makeSucceededFuture(key) }
-            return eventLoop.makeFailedFuture(AutocertError(.noChallengeCertificate, "an acme-tls/1 handshake for \(name) came with no challenge in progress"))
+            // In a cluster another instance may be ordering: its answer is in storage. Only for
+            // names this instance would order itself, so random SNI never becomes a query.
+            guard challenges.shared != nil, configuration.hostPolicy.allows(ACMEIPAddress(reverseDNSName: name)?.text ?? name) else {
+                return eventLoop.makeFailedFuture(Self.noChallenge(name))
+            }
+            let challenges = self.challenges
+            return eventLoop.makeFutureWithTask {
+                guard let key = await challenges.storedTLSALPN01Certificate(for: name) else { throw Self.noChallenge(name) }
+                return key
+            }
         }
         if let key = cachedKey(for: name) { return eventLoop.makeSucceededFuture(key) }
         guard configuration.hostPolicy.allows(name) else {
@@ -175,6 +188,10 @@ public final class Manager: CertificateSelector, Service, Sendable {
             let reason = (error as? ACMEError)?.reason ?? "\(error)"
             throw AutocertError(.invalidConfiguration, reason, underlying: error)
         }
+    }
+
+    static func noChallenge(_ name: String) -> AutocertError {
+        AutocertError(.noChallengeCertificate, "an acme-tls/1 handshake for \(name) came with no challenge in progress")
     }
 
     /// Counts and logs a name the host policy refused; returns the error to fail with.

@@ -11,6 +11,7 @@ final class ManagerMetrics: Sendable {
     let invalidRecords: Counter
     let revocations: Counter
     let issuanceDuration: Timer
+    let storageFailures: Counter
 
     static let certificatesLabel = "autocert_certificates_total"
     static let failuresLabel = "autocert_issuance_failures_total"
@@ -18,6 +19,7 @@ final class ManagerMetrics: Sendable {
     static let invalidRecordsLabel = "autocert_invalid_stored_records_total"
     static let revocationsLabel = "autocert_revocations_total"
     static let durationLabel = "autocert_issuance_duration_seconds"
+    static let storageFailuresLabel = "autocert_storage_failures_total"
 
     init(factory: any MetricsFactory) {
         obtained = Counter(label: Self.certificatesLabel, dimensions: [("source", "obtained")], factory: factory)
@@ -28,5 +30,6 @@ final class ManagerMetrics: Sendable {
         invalidRecords = Counter(label: Self.invalidRecordsLabel, factory: factory)
         revocations = Counter(label: Self.revocationsLabel, factory: factory)
         issuanceDuration = Timer(label: Self.durationLabel, preferredDisplayUnit: .seconds, factory: factory)
+        storageFailures = Counter(label: Self.storageFailuresLabel, factory: factory)
     }
 }

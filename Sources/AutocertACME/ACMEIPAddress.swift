@@ -65,3 +65,21 @@ extension ACMEIdentifier {
         ACMEIPAddress(name).map(ip) ?? .dns(name)
     }
 }
+
+extension ACMEIPAddress {
+    /// The address whose reverse-DNS name (``reverseDNSName``) is `name`; nil for any other name.
+    public init?(reverseDNSName name: String) {
+        let labels = name.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count == 6, labels.suffix(2) == ["in-addr", "arpa"] {
+            let octets = labels.prefix(4).reversed().compactMap { UInt8($0) }
+            guard octets.count == 4 else { return nil }
+            self.init(bytes: octets)
+        } else if labels.count == 34, labels.suffix(2) == ["ip6", "arpa"] {
+            let nibbles = labels.prefix(32).reversed().compactMap { $0.count == 1 ? UInt8($0, radix: 16) : nil }
+            guard nibbles.count == 32 else { return nil }
+            self.init(bytes: stride(from: 0, to: 32, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] })
+        } else {
+            return nil
+        }
+    }
+}
