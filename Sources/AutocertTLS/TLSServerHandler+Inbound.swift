@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOTLS
 
 // MARK: inbound: ClientHello, selection, handshake, decryption
 
@@ -87,7 +88,9 @@ extension TLSServerHandler {
                 applicationProtocol: engine.negotiatedProtocol, protocolVersion: engine.protocolVersion,
                 serverName: hello.serverName, stapled: engine.stapled)
             logger.trace("TLS handshake completed", metadata: ["tls.backend": "\(backendName)", "tls.version": "\(event.protocolVersion)"])
+            metrics?.recordCompleted()
             context.fireUserInboundEventTriggered(event)
+            context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: event.applicationProtocol))
             writePending(engine, context: context)
             decrypt(engine, context: context)
         }
@@ -109,10 +112,11 @@ extension TLSServerHandler {
                 switch status {
                 case .wantMore:
                     if count == 0 { return }
-                case .closed:
+                case .closed:  // the peer's close_notify, answered with ours (RFC 8446 §6.1)
                     engine.shutdown()
                     sendOutput(engine, context: context)
                     state = .closing(engine)
+                    context.fireUserInboundEventTriggered(TLSUserEvent.shutdownCompleted)
                     context.close(promise: nil)
                     return
                 case .failed(let error):

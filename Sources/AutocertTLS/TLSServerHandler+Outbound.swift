@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 // MARK: outbound: encryption, held writes, close_notify
 
@@ -37,6 +38,8 @@ extension TLSServerHandler {
         failPendingWrites(ChannelError.ioOnClosedChannel)
         if let output { context.write(wrapOutboundOut(output), promise: nil) }
         context.flush()
+        // Our close_notify is out and, as RFC 8446 §6.1 allows, the peer's is not awaited.
+        context.fireUserInboundEventTriggered(TLSUserEvent.shutdownCompleted)
         context.close(mode: .all, promise: promise)
     }
 

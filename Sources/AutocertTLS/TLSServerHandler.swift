@@ -10,6 +10,14 @@ import NIOCore
 /// sends close_notify on close (RFC 8446 §6.1), and holds application writes until the
 /// handshake is done. Back-pressure is the channel's: `read()` and writability pass through.
 ///
+/// It follows SwiftNIO's TLS conventions (those of NIOSSL's handler), so that NIO's
+/// `ApplicationProtocolNegotiationHandler`, NIOHTTP2 and frameworks built on them work behind
+/// either backend unchanged: a finished handshake fires `TLSUserEvent.handshakeCompleted`
+/// (with the ALPN protocol, RFC 7301 §3.2) besides our own ``TLSHandshakeCompleted``; a
+/// clean shutdown (close_notify, RFC 8446 §6.1) fires `TLSUserEvent.shutdownCompleted`; and
+/// the ``TLSBackendError`` that ends a connection, in its handshake or in a record, goes up
+/// the pipeline with `fireErrorCaught` before the channel closes.
+///
 /// Not generic: one concrete class whatever the backend, so no generic metadata, no value
 /// witnesses for its state and no unspecialised code on the per-connection path; the engine
 /// is called through its protocol witness table.
@@ -41,15 +49,18 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     let configuration: TLSServerConfiguration
     var reader: ClientHelloReader
     let makeEngine: TLSEngineFactory
+    let metrics: TLSHandshakeMetrics?
 
     package init(
         backendName: String,
         selector: any CertificateSelector,
         configuration: TLSServerConfiguration,
         logger: Logger,
+        metrics: TLSHandshakeMetrics? = nil,
         makeEngine: @escaping TLSEngineFactory
     ) {
         self.backendName = backendName
+        self.metrics = metrics
         self.selector = selector
         self.configuration = configuration
         self.logger = logger
@@ -72,9 +83,9 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
         cancelTimer(context: context)
         switch state {
         case .awaitingHello(let received?):
-            report(reader.truncated(received), context: context)
+            endHandshake(reader.truncated(received), context: context)
         case .selecting, .handshaking:
-            report(TLSBackendError(.unexpectedClose, "the client closed the connection during the handshake"), context: context)
+            endHandshake(TLSBackendError(.unexpectedClose, "the client closed the connection during the handshake"), context: context)
         default:
             break
         }
@@ -122,14 +133,30 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
-    /// Logs why a connection ends and closes it: the one line bad input gets.
+    /// Logs why a connection ends, passes the error up (`fireErrorCaught`) and closes it: the
+    /// one line bad input gets.
     func fail(_ error: TLSBackendError, context: ChannelHandlerContext) {
         cancelTimer(context: context)
-        if case .closed = state { return }
+        let wasHandshaking: Bool
+        switch state {
+        case .closed: return
+        case .awaitingHello, .selecting, .handshaking: wasHandshaking = true
+        case .established, .closing: wasHandshaking = false
+        }
         state = .closed
+        if wasHandshaking { metrics?.recordFailed(error.code) }
         report(error, context: context)
         failPendingWrites(error)
+        context.fireErrorCaught(error)
         context.close(promise: nil)
+    }
+
+    /// A connection closed by the peer before its handshake finished: counted, logged and
+    /// passed up, as ``fail(_:context:)`` does (the channel is already closing).
+    private func endHandshake(_ error: TLSBackendError, context: ChannelHandlerContext) {
+        metrics?.recordFailed(error.code)
+        report(error, context: context)
+        context.fireErrorCaught(error)
     }
 
     private func report(_ error: TLSBackendError, context: ChannelHandlerContext) {

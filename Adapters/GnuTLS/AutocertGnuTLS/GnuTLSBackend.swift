@@ -9,6 +9,8 @@ import NIOCore
 /// only for clients that asked for a staple (RFC 6066 §8, RFC 8446 §4.4.2.1).
 public struct GnuTLSBackend: TLSBackend {
     public let configuration: TLSServerConfiguration
+    /// `autocert_tls_handshakes_total{backend="gnutls"}`, made once from the bootstrapped metrics factory.
+    private let handshakes = TLSHandshakeMetrics(backend: "gnutls")
     private let shared: GnuTLSShared
 
     public init(configuration: TLSServerConfiguration = TLSServerConfiguration()) throws {
@@ -28,7 +30,7 @@ public struct GnuTLSBackend: TLSBackend {
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let shared = self.shared
         return TLSServerHandler(
-            backendName: name, selector: selector, configuration: configuration, logger: logger
+            backendName: name, selector: selector, configuration: configuration, logger: logger, metrics: handshakes
         ) { key, hello, applicationProtocol in
             let prepared = try shared.keys.context(for: key)
             let source = shared.staplingEnabled && hello.requestsOCSPStaple ? key.stapleSource : nil

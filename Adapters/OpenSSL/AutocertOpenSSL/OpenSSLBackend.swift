@@ -8,6 +8,8 @@ import NIOCore
 /// certificate's ``StapleSource`` only for clients that ask (RFC 6066 §8).
 public struct OpenSSLBackend: TLSBackend {
     public let configuration: TLSServerConfiguration
+    /// `autocert_tls_handshakes_total{backend="openssl"}`, made once from the bootstrapped metrics factory.
+    private let handshakes = TLSHandshakeMetrics(backend: "openssl")
     /// The SSL_CTX of each certificate in use.
     private let contexts: CertificateContextCache<OpenSSLContext>
 
@@ -30,7 +32,7 @@ public struct OpenSSLBackend: TLSBackend {
     public func makeServerHandler(selector: any CertificateSelector, logger: Logger) -> any ChannelHandler {
         let contexts = self.contexts  // the one capture: no closure context to allocate per connection
         return TLSServerHandler(
-            backendName: name, selector: selector, configuration: configuration, logger: logger
+            backendName: name, selector: selector, configuration: configuration, logger: logger, metrics: handshakes
         ) { key, _, applicationProtocol in
             try OpenSSLConnection(context: contexts.context(for: key), applicationProtocol: applicationProtocol)
         }
