@@ -194,7 +194,7 @@ extension Manager {
         let streak = (schedule.withLock { $0.failures[name]?.streak } ?? 0) + 1
         let until = now.addingTimeInterval(configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: error.retryAfter).seconds)
         schedule.withLock { $0.failures[name] = (streak, until) }
-        metrics.failures.increment()
+        metrics.orderFailures.increment()
         logger.error("could not obtain a certificate", metadata: ["name": "\(name)", "error": "\(error)", "nextAttempt": "\(until)"])
         emit(.failed(name: name, error: error, failureStreak: streak, nextAttempt: until))
         return error

@@ -148,7 +148,7 @@ extension Manager {
             let delay = configuration.renewal.retryDelay(failureStreak: streak, unit: configuration.randomUnit(), retryAfter: failure.retryAfter)
             let next = clock.now.addingTimeInterval(delay.seconds)
             schedule.withLock { $0.set(name, Schedule.Plan(due: next, failureStreak: streak, newKey: plan.newKey, replacing: plan.replacing)) }
-            metrics.failures.increment()
+            metrics.renewalFailures.increment()
             logger.error("could not renew the certificate; the current one is still served",
                          metadata: ["name": "\(name)", "error": "\(failure)", "nextAttempt": "\(next)"])
             emit(.failed(name: name, error: failure, failureStreak: streak, nextAttempt: next))

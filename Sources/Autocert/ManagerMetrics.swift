@@ -6,7 +6,10 @@ final class ManagerMetrics: Sendable {
     let obtained: Counter
     let renewed: Counter
     let loaded: Counter
-    let failures: Counter
+    /// Failed orders for a name not yet served (`kind="order"`).
+    let orderFailures: Counter
+    /// Failed renewals; the old certificate is still served (`kind="renewal"`).
+    let renewalFailures: Counter
     let hostRefused: Counter
     let invalidRecords: Counter
     let revocations: Counter
@@ -25,7 +28,8 @@ final class ManagerMetrics: Sendable {
         obtained = Counter(label: Self.certificatesLabel, dimensions: [("source", "obtained")], factory: factory)
         renewed = Counter(label: Self.certificatesLabel, dimensions: [("source", "renewed")], factory: factory)
         loaded = Counter(label: Self.certificatesLabel, dimensions: [("source", "storage")], factory: factory)
-        failures = Counter(label: Self.failuresLabel, factory: factory)
+        orderFailures = Counter(label: Self.failuresLabel, dimensions: [("kind", "order")], factory: factory)
+        renewalFailures = Counter(label: Self.failuresLabel, dimensions: [("kind", "renewal")], factory: factory)
         hostRefused = Counter(label: Self.hostRefusedLabel, factory: factory)
         invalidRecords = Counter(label: Self.invalidRecordsLabel, factory: factory)
         revocations = Counter(label: Self.revocationsLabel, factory: factory)

@@ -138,25 +138,25 @@ extension StaplingManager {
     /// Refreshes the aggregate gauges when their interval has passed.
     func sweepIfDue(now: Date) {
         let nowValue = now.timeIntervalSinceReferenceDate
-        let aggregates = core.withLock { core -> (Double?, Int, [StapleInfo.Condition: Int])? in
+        let aggregates = core.withLock { core -> StaplingMetrics.Sweep? in
             guard core.nextSweep <= nowValue else { return nil }
             core.nextSweep = nowValue + configuration.metricsInterval.seconds
-            var soonest: Double?
-            var streak = 0
-            var counts: [StapleInfo.Condition: Int] = [:]
+            var sweep = StaplingMetrics.Sweep()
             for entry in core.entries.values {
-                counts[entry.condition, default: 0] += 1
-                streak = max(streak, Int(entry.failureStreak))
+                sweep.counts[entry.condition, default: 0] += 1
+                sweep.longestStreak = max(sweep.longestStreak, Int(entry.failureStreak))
                 if let until = entry.servedUntil {
                     let remaining = until.timeIntervalSinceReferenceDate - nowValue
-                    soonest = min(soonest ?? remaining, remaining)
+                    sweep.soonestExpiry = min(sweep.soonestExpiry ?? remaining, remaining)
+                    if remaining > 0, let thisUpdate = entry.thisUpdate {  // a staple served now: its age
+                        let age = nowValue - thisUpdate.timeIntervalSinceReferenceDate
+                        sweep.oldestAge = max(sweep.oldestAge ?? age, age)
+                    }
                 }
             }
-            return (soonest, streak, counts)
+            return sweep
         }
-        if let (soonest, streak, counts) = aggregates {
-            metrics.sweep(soonestExpiry: soonest, longestStreak: streak, counts: counts)
-        }
+        if let aggregates { metrics.sweep(aggregates) }
     }
 }
 

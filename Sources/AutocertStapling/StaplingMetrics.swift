@@ -16,6 +16,7 @@ final class StaplingMetrics: Sendable {
     private let revocations: Counter
     private let stapleAge: Recorder
     private let secondsUntilExpiry: Gauge
+    private let oldestStapleAge: Gauge
     private let longestFailureStreak: Gauge
     private let conditions: [StapleInfo.Condition: Gauge]
     private let failures = Mutex<[String: Counter]>([:])
@@ -25,6 +26,7 @@ final class StaplingMetrics: Sendable {
     static let revocationsLabel = "autocert_stapling_revocations_total"
     static let stapleAgeLabel = "autocert_stapling_staple_age_seconds"
     static let expiryLabel = "autocert_stapling_seconds_until_expiry"
+    static let oldestAgeLabel = "autocert_stapling_oldest_staple_age_seconds"
     static let streakLabel = "autocert_stapling_failure_streak"
     static let certificatesLabel = "autocert_stapling_certificates"
 
@@ -36,6 +38,7 @@ final class StaplingMetrics: Sendable {
         revocations = Counter(label: Self.revocationsLabel, factory: factory)
         stapleAge = Recorder(label: Self.stapleAgeLabel, factory: factory)
         secondsUntilExpiry = Gauge(label: Self.expiryLabel, factory: factory)
+        oldestStapleAge = Gauge(label: Self.oldestAgeLabel, factory: factory)
         longestFailureStreak = Gauge(label: Self.streakLabel, factory: factory)
         var conditions: [StapleInfo.Condition: Gauge] = [:]
         for condition in [StapleInfo.Condition.pending, .stapled, .revoked, .unknownToResponder, .noResponderURL, .failing, .certificateExpired] {
@@ -67,12 +70,23 @@ final class StaplingMetrics: Sendable {
         counter.increment()
     }
 
+    /// What a periodic sweep over every certificate found.
+    struct Sweep {
+        /// Seconds until the soonest staple end (negative once passed); nil with no staple.
+        var soonestExpiry: Double?
+        /// The age (now − thisUpdate, RFC 6960 §4.2.2.1) of the oldest staple served now.
+        var oldestAge: Double?
+        var longestStreak = 0
+        var counts: [StapleInfo.Condition: Int] = [:]
+    }
+
     /// The sweep's aggregates.
-    func sweep(soonestExpiry: Double?, longestStreak: Int, counts: [StapleInfo.Condition: Int]) {
-        secondsUntilExpiry.record(soonestExpiry ?? 0)
-        longestFailureStreak.record(longestStreak)
+    func sweep(_ sweep: Sweep) {
+        secondsUntilExpiry.record(sweep.soonestExpiry ?? 0)
+        oldestStapleAge.record(sweep.oldestAge ?? 0)
+        longestFailureStreak.record(sweep.longestStreak)
         for (condition, gauge) in conditions {
-            gauge.record(counts[condition] ?? 0)
+            gauge.record(sweep.counts[condition] ?? 0)
         }
     }
 }

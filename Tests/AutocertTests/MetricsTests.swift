@@ -14,7 +14,7 @@ struct MetricsTests {
         harness.ca.failNext(1)
         _ = try? await harness.select(Harness.hello("example.test"))
         #expect(metrics.counterTotal(label: ManagerMetrics.hostRefusedLabel) == 1)
-        #expect(metrics.counterTotal(label: ManagerMetrics.failuresLabel) == 1)
+        #expect(metrics.counterTotal(label: ManagerMetrics.failuresLabel, dimensions: [("kind", "order")]) == 1)
 
         let storage = harness.storage
         try await storage.put("other.test", Array("garbage".utf8))
