@@ -21,6 +21,9 @@ let package = Package(
         .library(name: "AutocertGnuTLS", targets: ["AutocertGnuTLS"]),
         .library(name: "AutocertStaplingTLS", targets: ["AutocertStaplingTLS"]),
         .executable(name: "autocert-server", targets: ["AutocertServer"]),
+        // MARK: Hummingbird 2 (automatic certificates, stapling, HTTP/1.1 + HTTP/2 over either backend)
+        .library(name: "AutocertHummingbird", targets: ["AutocertHummingbird"]),
+        .executable(name: "autocert-hummingbird", targets: ["HummingbirdApp"]),
         // MARK: Autocert (the Manager)
         .library(name: "Autocert", targets: ["Autocert"]),
         // MARK: ACME client
@@ -35,6 +38,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // AutocertHummingbird: Hummingbird's HTTP/1.1 channel, NIOHTTP2 and NIOHTTPTypesHTTP2 (from
+        // swift-nio-extras, which Hummingbird already uses) for HTTP/2; never HummingbirdHTTP2 or
+        // HummingbirdTLS, which bring NIOSSL. No traits: swift-configuration is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // The example servers' /metrics endpoint (never a library's dependency)
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: HTTP transport (the protocol only; no C library)
@@ -159,11 +170,93 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
+                "ExampleSupport",
+            ],
+            path: "Examples/AutocertServer"
+        ),
+        // What both example servers share: certificate and ACME flags, backends, the metrics
+        // (Prometheus text) and health endpoints; in no product
+        .target(
+            name: "ExampleSupport",
+            dependencies: [
+                "Autocert",
+                "AutocertOCSP",
+                "AutocertStapling",
+                "AutocertStaplingTLS",
+                "AutocertStorage",
+                "AutocertTLS",
+                "AutocertOpenSSL",
+                "AutocertGnuTLS",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
-            path: "Examples/AutocertServer"
+            path: "Examples/Support"
+        ),
+        // MARK: Hummingbird 2
+        .target(
+            name: "AutocertHummingbird",
+            dependencies: [
+                "Autocert",
+                "AutocertTLS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP2", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "HummingbirdApp",
+            dependencies: [
+                "AutocertHummingbird",
+                "Autocert",
+                "AutocertOCSP",
+                "AutocertStapling",
+                "AutocertStaplingTLS",
+                "AutocertStorage",
+                "AutocertTLS",
+                "AutocertOpenSSL",
+                "AutocertGnuTLS",
+                "ExampleSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Examples/HummingbirdApp"
+        ),
+        .testTarget(
+            name: "ExampleSupportTests",
+            dependencies: [
+                "ExampleSupport",
+                "AutocertStapling",
+                "AutocertStaplingTLS",
+                "AutocertStorage",
+                "AutocertTLS",
+                "AutocertTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "TLSBackendTests",
@@ -175,6 +268,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

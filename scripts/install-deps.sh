@@ -12,6 +12,7 @@ packages=(
   pebble              # Let's Encrypt's ACME test server and pebble-challtestsrv
   pkg-config
   curl
+  nghttp2-client      # nghttp and h2load: HTTP/2 clients in the Hummingbird tests and benchmark
 )
 
 missing=()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutocertTLS
+import ExampleSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -52,17 +53,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("https-port"), help: "The TLS port to listen on (0 picks a free one).")
     var httpsPort: Int = 8443
 
-    @Option(help: ArgumentHelp("A PEM certificate chain, leaf first (repeatable, one per set of names).", valueName: "CHAIN.pem"))
-    var cert: [String] = []
-
-    @Option(help: ArgumentHelp("The PEM private key of the --cert before it.", valueName: "KEY.pem"))
-    var key: [String] = []
-
-    @Option(help: ArgumentHelp("A DER OCSP response to staple for the --cert/--key pair before it.", valueName: "RESPONSE.der"))
-    var staple: [String] = []
+    @OptionGroup(title: "Certificates you bring")
+    var certificates: CertificateOptions
 
     @Option(help: ArgumentHelp("ALPN protocols to offer, most preferred first, comma-separated.", valueName: "LIST"))
-    var alpn: String = "http/1.1"
+    var alpn: String = "h2,http/1.1"
 
     @Option(help: ArgumentHelp("Seconds a client has to finish its handshake.", valueName: "SECONDS"))
     var handshakeTimeout: Double = 10
@@ -90,9 +85,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "Automatic stapling of the certificates you bring (with --storage)")
     var manualStapling: ManualStaplingOptions
 
+    @OptionGroup(title: "Metrics and health")
+    var observability: ObservabilityOptions
+
     func validate() throws {
-        guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
-        guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
+        try certificates.validate(automatic: automatic)
         guard threads > 0, handshakeTimeout > 0, idleTimeout > 0, headerTimeout > 0, maxConnections ?? 1 > 0 else {
             throw ValidationError("--threads, --max-connections and the timeouts must be positive")
         }
@@ -105,15 +102,20 @@ struct AutocertServerCommand: AsyncParsableCommand {
             logger.logLevel = logLevel
             return logger
         }()
-        let pairs = try CertificateArguments.pairs(from: Array(CommandLine.arguments.dropFirst()))
+        let registry = observability.bootstrap()  // before anything makes its metrics
+        let pairs = try certificates.pairs()
         let manager = try automatic.makeManager(logger: logger)
         try await manager?.checkConfiguration()  // an unknown --profile stops here, before listening, naming the offered ones
         let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
         let selector: any CertificateSelector
+        let health: @Sendable () -> HealthReport
         if let manager {
             selector = manager
+            health = { HealthReport(manager.health()) }
         } else {
-            selector = try await CertificateArguments.selector(for: pairs, stapler: stapler, logger: logger)
+            let loaded = try await CertificateArguments.load(pairs, stapler: stapler, logger: logger)
+            selector = loaded.selector
+            health = { HealthReport(certificates: loaded.certificates, stapler: stapler) }
         }
         let configuration = TLSServerConfiguration(
             applicationProtocols: alpn.split(separator: ",").map(String.init),
@@ -154,12 +156,14 @@ struct AutocertServerCommand: AsyncParsableCommand {
             "host": "\(host)", "https-port": "\(port)", "backend": "\(tls.name)",
             "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)", "max-connections": "\(limiter.maximum)",
         ])
+        let metrics = try await observability.start(registry: registry, group: group, logger: logger, health: health)
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
         try await ManualStaplingOptions.running(stapler, logger: logger) {
             try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
                 try await channel.closeFuture.get()
             }
         }
+        await metrics?.stop()
         try await group.shutdownGracefully()
         signals.cancel()
         logger.notice("stopped")

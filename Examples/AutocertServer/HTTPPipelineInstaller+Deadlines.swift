@@ -50,7 +50,7 @@ extension HTTPPipelineInstaller: NIOScheduledCallbackHandler {
         if let headDeadline, headDeadline <= now {
             let seconds = Double(settings.headerTimeout.nanoseconds) / 1e9
             settings.logger.debug("closing a connection: no whole request head within \(seconds) s", metadata: peer(context))
-            if headStarted {  // RFC 9110 §15.5.9; a keep-alive connection that sent nothing is just closed
+            if headStarted && !http2 {  // RFC 9110 §15.5.9; a keep-alive connection that sent nothing is just closed (HTTP/2: no 408 text)
                 var answer = context.channel.allocator.buffer(capacity: Self.requestTimeout.utf8.count)
                 answer.writeString(Self.requestTimeout)
                 context.writeAndFlush(wrapOutboundOut(answer), promise: nil)

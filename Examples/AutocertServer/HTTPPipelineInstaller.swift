@@ -1,10 +1,16 @@
 import AutocertTLS
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 
 /// Stands after the TLS handler: adds the HTTP/1.1 server handlers and ``HelloHandler`` when
-/// the first decrypted bytes arrive, and closes connections that outstay the idle and header
-/// timeouts (``HTTPConnectionSettings``).
+/// the first decrypted bytes arrive, or NIOHTTP2's handler with ``HelloHandler`` on each
+/// stream when ALPN chose `h2` (RFC 9113 §3.2), and closes connections that outstay the idle
+/// and header timeouts (``HTTPConnectionSettings``).
+///
+/// On HTTP/2 the header timeout bounds the wait for the next stream's request head once
+/// every response has ended (as the wait for the next request on a keep-alive HTTP/1.1
+/// connection), and the idle timeout counts every frame read or written.
 ///
 /// The HTTP handlers come only once a request starts, as nginx creates its request state: a
 /// connection that never sends a request (a port probe, a client that hangs up after the
@@ -29,6 +35,8 @@ final class HTTPPipelineInstaller: ChannelDuplexHandler {
     /// The one timer, and when it fires.
     var timer: (callback: NIOScheduledCallback, at: NIODeadline)?
     var context: ChannelHandlerContext?
+    /// Whether ALPN chose HTTP/2 (the handshake event says).
+    var http2 = false
 
     init(settings: HTTPConnectionSettings) { self.settings = settings }
 
@@ -43,7 +51,8 @@ final class HTTPPipelineInstaller: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is TLSHandshakeCompleted {
+        if let handshake = event as? TLSHandshakeCompleted {
+            http2 = handshake.applicationProtocol == "h2"
             lastActivity = .now()
             schedule(at: lastActivity + settings.idleTimeout, context: context)
         }
@@ -55,10 +64,7 @@ final class HTTPPipelineInstaller: ChannelDuplexHandler {
         if !installed {
             installed = true
             do {
-                // Nothing stands after this handler, so `.last` is right after it.
-                try context.pipeline.syncOperations.configureHTTPServerPipeline(position: .last)
-                try context.pipeline.syncOperations.addHandler(RequestHeadWatcher(installer: self), position: .last)
-                try context.pipeline.syncOperations.addHandler(HelloHandler(body: settings.banner), position: .last)
+                if http2 { try installHTTP2(context: context) } else { try installHTTP1(context: context) }
             } catch {
                 context.fireErrorCaught(error)
                 context.close(promise: nil)
@@ -69,6 +75,30 @@ final class HTTPPipelineInstaller: ChannelDuplexHandler {
         context.fireChannelRead(data)
         // Checked after the HTTP handlers had the bytes: a head that came whole moves no timer.
         if let headDeadline { schedule(at: headDeadline, context: context) }
+    }
+
+    private func installHTTP1(context: ChannelHandlerContext) throws {
+        // Nothing stands after this handler, so `.last` is right after it.
+        try context.pipeline.syncOperations.configureHTTPServerPipeline(position: .last)
+        try context.pipeline.syncOperations.addHandler(RequestHeadWatcher(installer: self), position: .last)
+        try context.pipeline.syncOperations.addHandler(HelloHandler(body: settings.banner), position: .last)
+    }
+
+    /// NIOHTTP2's handler after this one; each stream gets the HTTP/1 view of its frames
+    /// (NIOHTTP2's codec), a ``RequestHeadWatcher`` and a ``HelloHandler``. Streams run on
+    /// this connection's event loop.
+    private func installHTTP2(context: ChannelHandlerContext) throws {
+        let installer = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let banner = settings.banner
+        awaitHead()  // the preface and the first HEADERS must come within the header timeout
+        _ = try context.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(), position: .last
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandlers(
+                    HTTP2FramePayloadToHTTP1ServerCodec(), RequestHeadWatcher(installer: installer.value), HelloHandler(body: banner))
+            }
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

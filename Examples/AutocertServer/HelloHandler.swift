@@ -14,7 +14,7 @@ final class HelloHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
-            keepAlive = request.isKeepAlive
+            keepAlive = request.isKeepAlive || request.version.major == 2  // an HTTP/2 stream ends, its connection stays
         case .body:
             break
         case .end:

@@ -26,7 +26,7 @@ final class RequestHeadWatcher: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) {
-            keepAlive = head.isKeepAlive
+            keepAlive = head.isKeepAlive || head.version.major == 2  // an HTTP/2 stream ends, its connection stays
             installer.headReceived()
         }
         context.fireChannelRead(data)

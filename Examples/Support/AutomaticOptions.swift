@@ -3,19 +3,18 @@ import Autocert
 import AutocertStorage
 import AutocertTLS
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 
-/// The automatic-certificate flags of `autocert-server`: certificates for `--domain` names
+/// The automatic-certificate flags of the example servers (`autocert-server`, `autocert-hummingbird`): certificates for `--domain` names
 /// from an ACME CA through the autocert ``Autocert/Manager``, stapled unless `--no-staple-ocsp`.
 ///
 /// Example against Pebble:
 ///   autocert-server --domain a.example.test --directory https://127.0.0.1:14000/dir \
 ///     --ca-roots pebble.minica.pem --accept-tos --storage /tmp/autocert --https-port 5001 --http-port 5002
-struct AutomaticOptions: ParsableArguments {
+public struct AutomaticOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .customLong("domain"), help: ArgumentHelp("A name or IP address to obtain a certificate for (repeatable); turns automatic mode on. An IP address (RFC 8738) is served to clients that send no server name and connect to that address.", valueName: "NAME"))
-    var domains: [String] = []
+    public var domains: [String] = []
 
     @Option(help: ArgumentHelp("The certificate profile to ask the CA for (e.g. Let's Encrypt's classic, tlsserver, shortlived); checked against the CA's directory at start.", valueName: "NAME"))
     var profile: String?
@@ -33,10 +32,10 @@ struct AutomaticOptions: ParsableArguments {
     var acceptTermsOfService = false
 
     @Option(help: ArgumentHelp("Where keys, certificates and staples are kept (0700 directory, 0600 files). With --cert and no --domain: staple the certificates you bring, persisting their staples here.", valueName: "DIR"))
-    var storage: String?
+    public var storage: String?
 
     @Option(name: .customLong("http-port"), help: "The plain-HTTP port for http-01 answers and redirects to HTTPS (0: none).")
-    var httpPort: Int = 80
+    public var httpPort: Int = 80
 
     @Flag(name: .customLong("no-staple-ocsp"), help: "Do not staple OCSP responses to the certificates obtained.")
     var noStapleOCSP = false
@@ -45,9 +44,9 @@ struct AutomaticOptions: ParsableArguments {
     var mustStaple = false
 
     /// Whether automatic mode is on (at least one --domain).
-    var isEnabled: Bool { !domains.isEmpty }
+    public var isEnabled: Bool { !domains.isEmpty }
 
-    func validate() throws {
+    public func validate() throws {
         guard isEnabled || (caRoots == nil && email == nil && !mustStaple && !noStapleOCSP && profile == nil) else {
             throw ValidationError("--ca-roots, --email, --profile, --must-staple and --no-staple-ocsp need at least one --domain")
         }
@@ -55,7 +54,7 @@ struct AutomaticOptions: ParsableArguments {
     }
 
     /// The Manager for the --domain names; nil when automatic mode is off.
-    func makeManager(logger: Logger) throws -> Manager? {
+    public func makeManager(logger: Logger) throws -> Manager? {
         guard isEnabled else { return nil }
         let configuration = Manager.Configuration(
             directoryURL: directory, directoryTrustedRootsPEMFile: caRoots,
@@ -69,38 +68,9 @@ struct AutomaticOptions: ParsableArguments {
         return try Manager(configuration: configuration, logger: logger)
     }
 
-    /// Runs `manager` (renewal, stapling) and the port-80 listener while `body` runs.
-    func serving(_ manager: Manager?, group: any EventLoopGroup, host: String, httpsPort: Int, logger: Logger,
-                 _ body: () async throws -> Void) async throws {
-        guard let manager else { return try await body() }
-        var http: (any Channel)?
-        if httpPort != 0 {
-            let makeHandler = manager.http01HandlerFactory(httpsPort: httpsPort)
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(makeHandler())
-                    }
-                }
-                .bind(host: host, port: httpPort).get()
-            logger.notice("listening for http-01 and redirects", metadata: ["http-port": "\(channel.localAddress?.port ?? httpPort)"])
-            http = channel
-        }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await manager.run() }
-            let events = manager.subscribe()
-            tasks.addTask { await Self.logEvents(events, logger: logger) }
-            defer { tasks.cancelAll() }
-            try await body()
-        }
-        try? await http?.close()
-    }
-
     /// One log line per certificate obtained, staple fetched and failure: what an operator
     /// reads to follow the server (failures and revocations as warnings).
-    static func logEvents(_ events: AsyncStream<ManagerEvent>, logger: Logger) async {
+    public static func logEvents(_ events: AsyncStream<ManagerEvent>, logger: Logger) async {
         for await event in events {
             switch event {
             case .failed, .revoked, .invalidStoredRecord, .stapling(.failed), .stapling(.revoked),

@@ -4,11 +4,11 @@ import AutocertOpenSSL
 import AutocertTLS
 
 /// The `--backend` values.
-enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+public enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     case openssl
     case gnutls
 
-    func make(_ configuration: TLSServerConfiguration) throws -> any TLSBackend {
+    public func make(_ configuration: TLSServerConfiguration) throws -> any TLSBackend {
         switch self {
         case .openssl: OpenSSLBackend(configuration: configuration)
         case .gnutls: try GnuTLSBackend(configuration: configuration)

@@ -7,16 +7,16 @@ import Foundation
 import Logging
 import X509
 
-/// The `--cert`, `--key`, `--staple` groups, in command-line order (a staple belongs to the
+/// The example servers' `--cert`, `--key`, `--staple` groups, in command-line order (a staple belongs to the
 /// pair before it, which ArgumentParser's arrays cannot tell).
-enum CertificateArguments {
-    struct Pair {
+public enum CertificateArguments {
+    public struct Pair {
         var chain: String
         var key: String
         var staple: String?
     }
 
-    static func pairs(from arguments: [String]) throws -> [Pair] {
+    public static func pairs(from arguments: [String]) throws -> [Pair] {
         var pairs: [Pair] = []
         var index = 0
         func value(_ option: String) throws -> String {
@@ -45,11 +45,18 @@ enum CertificateArguments {
         return pairs
     }
 
+    /// The certificates loaded from the pairs: the selector that serves them, and each one
+    /// with its names (for the health endpoint).
+    public struct Loaded: Sendable {
+        public var selector = StaticCertificateSelector()
+        public var certificates: [(names: [String], key: CertifiedKey)] = []
+    }
+
     /// Loads each pair and maps the DNS names of its subjectAltName (or its CN) to it, each
     /// certificate with its staple source: its `--staple` file (verified first) or, with
     /// `stapler`, the stapler (registered here); otherwise none.
-    static func selector(for pairs: [Pair], stapler: StaplingManager?, logger: Logger) async throws -> StaticCertificateSelector {
-        var selector = StaticCertificateSelector()
+    public static func load(_ pairs: [Pair], stapler: StaplingManager?, logger: Logger) async throws -> Loaded {
+        var loaded = Loaded()
         for pair in pairs {
             let chainPEM = try String(contentsOfFile: pair.chain, encoding: .utf8)
             let keyPEM = try String(contentsOfFile: pair.key, encoding: .utf8)
@@ -65,12 +72,13 @@ enum CertificateArguments {
                 }
             }
             let names = try dnsNames(of: key.certificateChain[0])
-            selector.add(key, for: names)
+            loaded.selector.add(key, for: names)
+            loaded.certificates.append((names, key))
             logger.info("certificate loaded", metadata: [
                 "cert": "\(pair.chain)", "names": "\(names.joined(separator: ","))", "staple": "\(pair.staple ?? "none")",
             ])
         }
-        return selector
+        return loaded
     }
 
     /// The `--staple` file at `path` as a staple source, after verifying it for the leaf of
@@ -106,5 +114,31 @@ enum CertificateArguments {
         return certificate.subject.flatMap { $0 }.compactMap { attribute in
             attribute.type == .RDNAttributeType.commonName ? String(describing: attribute.value) : nil
         }
+    }
+}
+
+/// The `--cert`, `--key` and `--staple` options of the example servers (read in order by
+/// ``CertificateArguments/pairs(from:)``).
+public struct CertificateOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: ArgumentHelp("A PEM certificate chain, leaf first (repeatable, one per set of names).", valueName: "CHAIN.pem"))
+    public var cert: [String] = []
+
+    @Option(help: ArgumentHelp("The PEM private key of the --cert before it.", valueName: "KEY.pem"))
+    public var key: [String] = []
+
+    @Option(help: ArgumentHelp("A DER OCSP response to staple for the --cert/--key pair before it.", valueName: "RESPONSE.der"))
+    public var staple: [String] = []
+
+    /// Checks that there are certificates to serve (brought, or `--domain` names) in pairs.
+    public func validate(automatic: AutomaticOptions) throws {
+        guard !cert.isEmpty || automatic.isEnabled else { throw ValidationError("give at least one --cert CHAIN.pem --key KEY.pem pair, or --domain NAME") }
+        guard cert.count == key.count else { throw ValidationError("give exactly one --key after each --cert") }
+    }
+
+    /// The pairs in command-line order.
+    public func pairs() throws -> [CertificateArguments.Pair] {
+        try CertificateArguments.pairs(from: Array(CommandLine.arguments.dropFirst()))
     }
 }

@@ -6,13 +6,15 @@ import Logging
 /// Options for stapling the certificates you bring (`--cert`/`--key` without `--staple`):
 /// a StaplingManager persisting in `--storage` becomes their staple source, as Caddy does
 /// for manual certificates.
-struct ManualStaplingOptions: ParsableArguments {
+public struct ManualStaplingOptions: ParsableArguments {
+    public init() {}
+
     @Option(name: .customLong("ocsp-responder"),
             help: ArgumentHelp("Fetch staples from this OCSP responder instead of each certificate's own (a caching proxy).", valueName: "URL"))
     var responder: String?
 
     /// The stapler for the certificates you bring, when `--storage` is given.
-    func makeStapler(storagePath: String?, logger: Logger) throws -> StaplingManager? {
+    public func makeStapler(storagePath: String?, logger: Logger) throws -> StaplingManager? {
         guard let storagePath else {
             if responder != nil { logger.warning("--ocsp-responder has no effect without --storage (or --domain)") }
             return nil
@@ -23,7 +25,7 @@ struct ManualStaplingOptions: ParsableArguments {
     }
 
     /// Runs `stapler` (fetches, refreshes, persistence) and logs its events while `body` runs.
-    static func running(_ stapler: StaplingManager?, logger: Logger, _ body: () async throws -> Void) async throws {
+    public static func running(_ stapler: StaplingManager?, logger: Logger, _ body: () async throws -> Void) async throws {
         guard let stapler else { return try await body() }
         let events = stapler.subscribe()
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Autocert
+import AutocertHummingbird
+import AutocertTLS
+import ExampleSupport
+import Hummingbird
+import Logging
+
+/// `autocert-hummingbird`: a Hummingbird 2 app served over HTTPS (HTTP/1.1 and HTTP/2) by an
+/// Autocert TLS backend, with automatic certificates (`--domain`) or certificates you bring.
+@main
+struct HummingbirdAppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autocert-hummingbird",
+        abstract: "A Hummingbird 2 app over HTTPS (h2 and http/1.1) with automatic certificates and OCSP stapling.",
+        discussion: """
+            Automatic certificates: --domain NAME (repeatable) with --directory, --ca-roots, --email, \
+            --accept-tos, --storage; the plain-HTTP port (--http-port) answers http-01 and redirects \
+            to HTTPS. Certificates you bring: --cert CHAIN.pem --key KEY.pem [--staple RESPONSE.der], \
+            repeatable; with --storage they are stapled automatically. Routes: GET / says hello and \
+            which protocol and backend served it; GET /health is the app's own liveness answer. \
+            --metrics-port serves /metrics (Prometheus text) and /health (200 or 503) on a port of its own.
+            """
+    )
+
+    @Option(help: "The TLS library: openssl or gnutls.")
+    var backend: BackendChoice = .openssl
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("https-port"), help: "The TLS port to listen on.")
+    var httpsPort: Int = 8443
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup(title: "Certificates you bring")
+    var certificates: CertificateOptions
+
+    @OptionGroup(title: "Automatic certificates (ACME)")
+    var automatic: AutomaticOptions
+
+    @OptionGroup(title: "Automatic stapling of the certificates you bring (with --storage)")
+    var manualStapling: ManualStaplingOptions
+
+    @OptionGroup(title: "Metrics and health")
+    var observability: ObservabilityOptions
+
+    func validate() throws {
+        try certificates.validate(automatic: automatic)
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = {
+            var logger = Logger(label: "autocert-hummingbird")
+            logger.logLevel = logLevel
+            return logger
+        }()
+        let registry = observability.bootstrap()  // before anything makes its metrics
+        let tls = try backend.make(TLSServerConfiguration(applicationProtocols: AutocertHTTPChannel.applicationProtocols))
+
+        let manager = try automatic.makeManager(logger: logger)
+        let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
+        let selector: any CertificateSelector
+        let health: @Sendable () -> HealthReport
+        if let manager {
+            selector = manager
+            health = { HealthReport(manager.health()) }
+        } else {
+            let loaded = try await CertificateArguments.load(try certificates.pairs(), stapler: stapler, logger: logger)
+            selector = loaded.selector
+            health = { HealthReport(certificates: loaded.certificates, stapler: stapler) }
+        }
+
+        let router = Router(context: AppRequestContext.self)
+        router.get("/") { _, context -> String in
+            "hello from autocert-hummingbird over \(tls.name), \(context.httpVersion)\n"
+        }
+        router.get("/health") { _, _ in "ok\n" }
+        var app = Application(
+            router: router,
+            server: .autocert(backend: tls, selector: selector),
+            configuration: .init(address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird"),
+            logger: logger)
+        if let manager {
+            app.addAutocert(manager, httpHost: host, httpPort: automatic.httpPort == 0 ? nil : automatic.httpPort, httpsPort: httpsPort)
+            let events = manager.subscribe()
+            app.beforeServerStarts { Task { await AutomaticOptions.logEvents(events, logger: logger) } }
+        }
+        if let stapler { app.addServices(stapler) }
+        let metrics = try await observability.start(registry: registry, group: app.eventLoopGroup, logger: logger, health: health)
+        logger.notice("serving", metadata: ["https-port": "\(httpsPort)", "backend": "\(tls.name)", "library": "\(tls.libraryVersion)"])
+        try await app.runService()
+        await metrics?.stop()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
