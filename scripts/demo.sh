@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The main job: a real HTTPS server with automatic certificates and OCSP stapling, against a
 # local ACME CA. Starts Pebble + pebble-challtestsrv + an openssl ocsp responder in step with
-# Pebble (autocert-demo-ca), runs autocert-server for two names, and shows real clients
-# receiving each certificate with a staple that verifies. Everything binds 127.0.0.1.
+# Pebble (autocert-demo-ca), runs autocert-server (or, with `hummingbird`, the Hummingbird 2
+# example autocert-hummingbird) for two names, and shows real clients receiving each
+# certificate with a staple that verifies, over HTTP/2. Everything binds 127.0.0.1.
 #
-#   scripts/demo.sh [openssl|gnutls]
+#   scripts/demo.sh [hummingbird] [openssl|gnutls]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+server=autocert-server
+if [ "${1:-}" = hummingbird ]; then server=autocert-hummingbird; shift; fi
 backend="${1:-openssl}"
 names=(a.demo.test b.demo.test)
 
 scripts/install-deps.sh
 echo "demo: building (the first build takes a few minutes)"
-swift build --product autocert-server >/dev/null
+swift build --product "$server" >/dev/null
 swift build --product autocert-demo-ca >/dev/null
 swift build --product ocsp >/dev/null
 bin="$(swift build --show-bin-path)"
@@ -43,14 +46,14 @@ echo "demo: ACME directory $ACME_DIRECTORY, OCSP responder $OCSP_RESPONDER"
 
 # Pebble validates tls-alpn-01 on TLSALPN01_PORT and http-01 on HTTP01_PORT: the server
 # listens there, as a real server listens on 443 and 80.
-echo "demo: starting autocert-server ($backend) for ${names[*]}"
+echo "demo: starting $server ($backend) for ${names[*]}"
 domains=(); for name in "${names[@]}"; do domains+=(--domain "$name"); done
-"$bin/autocert-server" --backend "$backend" --host 127.0.0.1 \
+"$bin/$server" --backend "$backend" --host 127.0.0.1 \
   --https-port "$TLSALPN01_PORT" --http-port "$HTTP01_PORT" "${domains[@]}" \
   --directory "$ACME_DIRECTORY" --ca-roots "$ACME_CA_ROOTS" --email demo@example.com --accept-tos \
   --storage "$work/storage" > "$work/server.log" 2>&1 &
 server_pid=$!
-wait_for "autocert-server to listen" 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLSALPN01_PORT" || { cat "$work/server.log"; exit 1; }
+wait_for "$server to listen" 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLSALPN01_PORT" || { cat "$work/server.log"; exit 1; }
 
 curl -s --max-time 10 "$PEBBLE_MANAGEMENT/roots/0" --cacert "$ACME_CA_ROOTS" > "$work/pebble-root.pem"
 status=0
@@ -70,6 +73,10 @@ for name in "${names[@]}"; do
     --save-ocsp "$work/staple-$name.der" --save-cert "$work/chain-$name.pem" 127.0.0.1 < /dev/null > "$work/gnutls-$name.txt" 2>&1 || true
   echo "\$ ocsp verify <staple received by gnutls-cli> --cert <chain received>"
   if "$bin/ocsp" verify "$work/staple-$name.der" --cert "$work/chain-$name.pem" | sed 's/^/    /'; then :; else status=1; fi
+
+  echo "\$ curl --http2 --cert-status https://$name:$TLSALPN01_PORT/"
+  if curl -sS --max-time 30 --http2 --cert-status --cacert "$work/pebble-root.pem" --resolve "$name:$TLSALPN01_PORT:127.0.0.1" \
+    -w '(HTTP %{http_version})\n' "https://$name:$TLSALPN01_PORT/" | sed 's/^/    /'; then :; else status=1; fi
 done
 
 echo
