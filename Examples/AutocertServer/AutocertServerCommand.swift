@@ -103,20 +103,10 @@ struct AutocertServerCommand: AsyncParsableCommand {
             return logger
         }()
         let registry = observability.bootstrap()  // before anything makes its metrics
-        let pairs = try certificates.pairs()
-        let manager = try automatic.makeManager(logger: logger)
+        let served = try await ServedCertificates.load(
+            automatic: automatic, manualStapling: manualStapling, certificates: certificates, logger: logger)
+        let manager = served.manager, stapler = served.stapler, selector = served.selector, health = served.health
         try await manager?.checkConfiguration()  // an unknown --profile stops here, before listening, naming the offered ones
-        let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
-        let selector: any CertificateSelector
-        let health: @Sendable () -> HealthReport
-        if let manager {
-            selector = manager
-            health = { HealthReport(manager.health()) }
-        } else {
-            let loaded = try await CertificateArguments.load(pairs, stapler: stapler, logger: logger)
-            selector = loaded.selector
-            health = { HealthReport(certificates: loaded.certificates, stapler: stapler) }
-        }
         let configuration = TLSServerConfiguration(
             applicationProtocols: alpn.split(separator: ",").map(String.init),
             handshakeTimeout: .nanoseconds(Int64(handshakeTimeout * 1e9))
@@ -154,7 +144,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
         let port = channel.localAddress?.port ?? httpsPort
         logger.notice("listening", metadata: [
             "host": "\(host)", "https-port": "\(port)", "backend": "\(tls.name)",
-            "library": "\(tls.libraryVersion)", "certificates": "\(pairs.count)", "max-connections": "\(limiter.maximum)",
+            "library": "\(tls.libraryVersion)", "max-connections": "\(limiter.maximum)",
         ])
         let metrics = try await observability.start(registry: registry, group: group, logger: logger, health: health)
         let signals = ShutdownSignals.install { channel.close(promise: nil) }

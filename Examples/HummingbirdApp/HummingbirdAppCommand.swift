@@ -61,18 +61,9 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
         let registry = observability.bootstrap()  // before anything makes its metrics
         let tls = try backend.make(TLSServerConfiguration(applicationProtocols: AutocertHTTPChannel.applicationProtocols))
 
-        let manager = try automatic.makeManager(logger: logger)
-        let stapler = manager == nil ? try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger) : nil
-        let selector: any CertificateSelector
-        let health: @Sendable () -> HealthReport
-        if let manager {
-            selector = manager
-            health = { HealthReport(manager.health()) }
-        } else {
-            let loaded = try await CertificateArguments.load(try certificates.pairs(), stapler: stapler, logger: logger)
-            selector = loaded.selector
-            health = { HealthReport(certificates: loaded.certificates, stapler: stapler) }
-        }
+        let served = try await ServedCertificates.load(
+            automatic: automatic, manualStapling: manualStapling, certificates: certificates, logger: logger)
+        let manager = served.manager, stapler = served.stapler
 
         let router = Router(context: AppRequestContext.self)
         router.get("/") { _, context -> String in
@@ -81,7 +72,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
         router.get("/health") { _, _ in "ok\n" }
         var app = Application(
             router: router,
-            server: .autocert(backend: tls, selector: selector),
+            server: .autocert(backend: tls, selector: served.selector),
             configuration: .init(address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird"),
             logger: logger)
         if let manager {
@@ -90,7 +81,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
             app.beforeServerStarts { Task { await AutomaticOptions.logEvents(events, logger: logger) } }
         }
         if let stapler { app.addServices(stapler) }
-        let metrics = try await observability.start(registry: registry, group: app.eventLoopGroup, logger: logger, health: health)
+        let metrics = try await observability.start(registry: registry, group: app.eventLoopGroup, logger: logger, health: served.health)
         logger.notice("serving", metadata: ["https-port": "\(httpsPort)", "backend": "\(tls.name)", "library": "\(tls.libraryVersion)"])
         try await app.runService()
         await metrics?.stop()
