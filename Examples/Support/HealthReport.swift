@@ -16,6 +16,10 @@ public struct HealthReport: Sendable, Hashable {
         isHealthy = health.isHealthy
         lines = ["\(health.served) served, \(health.stapled) stapled, \(health.withoutOCSP) without OCSP, \(health.problems.count) problems"]
         lines += health.problems.map { "problem: \($0)" } + health.warnings.map { "warning: \($0)" }
+        if let since = health.storageFailingSince {
+            lines.append("problem: storage fails since \(since) (certificates are served from memory; see the storage error in the log)")
+        }
+        lines += health.unsaved.map { "problem: \($0): its certificate is not saved to storage yet (retried every 30 s)" }
     }
 
     /// The health of the certificates you bring: each asked for its staple now (the stapler's

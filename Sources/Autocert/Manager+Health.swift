@@ -26,8 +26,15 @@ public struct ManagerHealth: Sendable, Hashable {
     /// still served until its end): worth a look, not yet a failure.
     public var warnings: [Problem]
 
-    /// Whether every certificate served is valid and stapled, or needs no staple.
-    public var isHealthy: Bool { problems.isEmpty }
+    /// Since when storage has refused reads or writes, if it does now: certificates are still
+    /// served from memory, but a restart or another instance would not see what was not saved.
+    public var storageFailingSince: Date?
+    /// Names whose certificate is served but not yet saved to storage (retried every 30 s).
+    public var unsaved: [String]
+
+    /// Whether every certificate served is valid and stapled, or needs no staple, and storage
+    /// keeps everything served.
+    public var isHealthy: Bool { problems.isEmpty && storageFailingSince == nil && unsaved.isEmpty }
 }
 
 extension Manager {
@@ -40,7 +47,9 @@ extension Manager {
         if let stapler {
             for problem in stapler.health().problems { staplingProblems[problem.id] = problem.info }
         }
-        var health = ManagerHealth(served: entries.count, stapled: 0, withoutOCSP: 0, problems: [], warnings: [])
+        var health = ManagerHealth(served: entries.count, stapled: 0, withoutOCSP: 0, problems: [], warnings: [],
+                                   storageFailingSince: storageFailingSince.withLock { $0 },
+                                   unsaved: unsaved.withLock { $0.keys.sorted() })
         for (name, entry) in entries.sorted(by: { $0.key < $1.key }) {
             if entry.notAfter <= now {
                 health.problems.append(.init(name: name, reason: "the certificate has expired and is no longer served; see the Manager's failed events"))

@@ -1,0 +1,114 @@
+@testable import Autocert
+import AutocertStapling
+import AutocertStorage
+import AutocertTestSupport
+import Foundation
+import Testing
+
+/// Orders in a cluster, in one process: three Managers sharing one locking storage
+/// (`MemoryStorage`) and one CA, each with its own stapler and OCSP transport. Every
+/// instance is asked for every name at once, as a load balancer spreading first handshakes
+/// would; the CA must see one order per name and the responders one fetch per certificate.
+/// (The same over PostgreSQL, with processes, Pebble and real validation, is in
+/// `ClusterEndToEndTests`.)
+@Suite("Manager in a cluster: one order per name, every instance serves every name")
+struct ClusterIssuanceTests {
+    static func cluster(names: [String], storage: MemoryStorage = MemoryStorage(), ca: FakeCA? = nil) throws -> [Harness] {
+        let ca = try ca ?? FakeCA()
+        return try (0..<3).map { _ in try Harness(names: names, storage: storage, ca: ca) }
+    }
+
+    /// Runs `body` while every instance's Manager runs.
+    static func running<R: Sendable>(_ instances: [Harness], _ body: @Sendable () async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for instance in instances { group.addTask { try await instance.manager.run() } }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    @Test("20 names asked of 3 instances at once: 20 orders, 20 OCSP fetches, every instance serves every name stapled")
+    func twentyNamesThreeInstances() async throws {
+        let names = (1...20).map { "site\($0).cluster.test" }
+        let instances = try Self.cluster(names: names)
+        defer { for instance in instances { instance.stop() } }
+        let ca = instances[0].ca
+        ca.hold()  // orders wait at the gate: the race between instances stays open
+        try await Self.running(instances) {
+            // Every instance asked for every name, all at once.
+            let served = try await withThrowingTaskGroup(of: (Int, String, [UInt8]).self) { group in
+                for (index, instance) in instances.enumerated() {
+                    for name in names {
+                        group.addTask { (index, name, try await instance.select(Harness.hello(name)).certificateChain[0]) }
+                    }
+                }
+                try await Poll.until("an order of every name to reach the CA") { ca.gate.waiting >= 20 }
+                ca.gate.open()
+                var served: [String: Set<[UInt8]>] = [:]
+                for try await (_, name, leaf) in group { served[name, default: []].insert(leaf) }
+                return served
+            }
+            #expect(ca.issueCount == 20, "one order per name across the cluster, not \(ca.issueCount)")
+            #expect(Set(ca.issued.map { $0.names[0] }) == Set(names))
+            for name in names {
+                #expect(served[name]?.count == 1, "\(name): every instance serves the one certificate issued")
+            }
+            // Every instance staples every name; one OCSP fetch per certificate between them.
+            for instance in instances {
+                for name in names {
+                    let key = try await instance.select(Harness.hello(name))
+                    #expect(key.certificateChain[0] == served[name]?.first)
+                }
+            }
+            try await Poll.until("every instance to staple every name") {
+                instances.allSatisfy { instance in
+                    instance.manager.health().stapled == names.count
+                }
+            }
+            let fetches = instances.map(\.ocsp.requestCount)
+            #expect(fetches.reduce(0, +) == 20, "one OCSP fetch per certificate between three instances: \(fetches)")
+        }
+    }
+
+    @Test("an instance that holds an order lock and dies: another orders once its lease ends")
+    func lockHolderDies() async throws {
+        let storage = MemoryStorage()
+        let instances = try Self.cluster(names: ["dead.cluster.test"], storage: storage)
+        defer { for instance in instances { instance.stop() } }
+        // A dead holder: it took the lock and will never renew it.
+        let stale = try await storage.tryLock(Manager.orderLockName("dead.cluster.test"), lease: .seconds(2))
+        #expect(stale != nil)
+        try await Self.running([instances[0]]) {
+            let started = ContinuousClock.now
+            let key = try await instances[0].select(Harness.hello("dead.cluster.test"))
+            let waited = started.duration(to: .now)
+            #expect(instances[0].ca.issueCount == 1)
+            #expect(waited >= .seconds(1), "the order waited for the dead holder's lease (\(waited))")
+            #expect(key.certificateChain[0] == instances[0].ca.issued[0].leafDER)
+        }
+    }
+
+    @Test("a certificate one instance renews reaches the others from storage, without an order of theirs")
+    func renewalReachesOthers() async throws {
+        let instances = try Self.cluster(names: ["renewed.cluster.test"])
+        defer { for instance in instances { instance.stop() } }
+        let ca = instances[0].ca
+        try await Self.running(instances) {
+            for instance in instances { _ = try await instance.select(Harness.hello("renewed.cluster.test")) }
+            #expect(ca.issueCount == 1)
+            // Instance 0 replaces the certificate (as a renewal would).
+            await instances[0].manager.renew("renewed.cluster.test", plan: Schedule.Plan(due: Date()))
+            #expect(ca.issueCount == 2)
+            let renewed = ca.issued[1].leafDER
+            try await Poll.until("the other instances to serve the renewed certificate") {
+                var all = true
+                for instance in instances[1...] {
+                    let leaf = try await instance.select(Harness.hello("renewed.cluster.test")).certificateChain[0]
+                    all = all && leaf == renewed
+                }
+                return all
+            }
+            #expect(ca.issueCount == 2, "the others loaded it, they did not order")
+        }
+    }
+}
