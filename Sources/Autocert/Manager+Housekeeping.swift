@@ -12,7 +12,10 @@ extension Manager {
     /// Deletes stored certificate records (key and chain, as ``CertificateRecord`` writes them)
     /// whose certificate expired more than ``expiredRecordRetention`` ago and that are not
     /// served now: names dropped from the host policy, or left by a renewal that kept
-    /// failing. Blobs of any other shape are left alone. Returns how many were deleted.
+    /// failing. Also deletes what a cluster shares and nobody uses any more: renewal
+    /// information not checked for that long, and tls-alpn-01 answers left by an instance that
+    /// stopped mid-order, once their certificate expired. Blobs of any other shape are left
+    /// alone. Returns how many were deleted.
     @discardableResult
     func sweepExpiredRecords(now: Date) async -> Int {
         let names: [String]
@@ -23,7 +26,7 @@ extension Manager {
         let served = served.withLock { Set($0.keys.map(CertificateRecord.storageName(for:))) }
         var deleted = 0
         for name in names where !served.contains(name) {
-            guard let bytes = try? await storage.get(name), let notAfter = CertificateRecord.notAfter(ofStored: bytes),
+            guard let bytes = try? await storage.get(name), let notAfter = Self.endOfUse(stored: name, bytes),
                   notAfter.addingTimeInterval(Self.expiredRecordRetention) < now else { continue }
             do {
                 try await storage.delete(name)
@@ -34,6 +37,21 @@ extension Manager {
             }
         }
         return deleted
+    }
+
+    /// When the blob stored under `name` stopped being of use: a record's or a tls-alpn-01
+    /// answer's certificate expiry, or shared renewal information's next check; nil for
+    /// anything else (kept).
+    static func endOfUse(stored name: String, _ bytes: [UInt8]) -> Date? {
+        if name.hasPrefix("renewal-info+") {
+            return (try? JSONDecoder().decode(SharedRenewalInfo.self, from: Data(bytes)))?.nextCheck
+        }
+        if name.hasPrefix(ChallengeAnswers.storageName(tlsALPN01: "")) {
+            guard let document = try? PEMDocument.parseMultiple(pemString: String(decoding: bytes, as: UTF8.self))
+                .first(where: { $0.discriminator == "CERTIFICATE" }) else { return nil }
+            return (try? Certificate(derEncoded: document.derBytes))?.notValidAfter
+        }
+        return CertificateRecord.notAfter(ofStored: bytes)
     }
 }
 

@@ -4,7 +4,8 @@ import Logging
 
 extension Manager {
     /// Asks the CA for its renewal information about the certificate served for `name` (ARI,
-    /// RFC 9773) and follows it: the renewal is planned at a uniformly random instant in the
+    /// RFC 9773; in a cluster, once between the instances, see `Manager+SharedRenewalInfo`) and
+    /// follows it: the renewal is planned at a uniformly random instant in the
     /// suggested window, kept while the window stays the same, and now when the window has
     /// moved into the past. A malformed window or an unreachable endpoint changes nothing
     /// (the Manager's own schedule stands) and the check is retried with backoff. A CA
@@ -13,34 +14,39 @@ extension Manager {
         guard let entry = served.withLock({ $0[name] }) else { return }
         let leaf = entry.key.certificateChain[0]
         let info: ACMERenewalInfo
+        let next: Date
+        let chosen: Date
         do {
-            guard let answer = try await authority.renewalInfo(forCertificate: leaf) else {
+            switch try await lookUpRenewalInfo(name, leaf: leaf) {
+            case .none:
                 schedule.withLock { $0.forgetRenewalInfo(name) }
                 return
+            case .busy(let recheck):  // another instance asks now; its answer is read then
+                schedule.withLock { $0.planRenewalInfoCheck(name, at: recheck) }
+                wake.signal()
+                return
+            case .answer(let answer, let nextCheck, let renewAt):
+                guard answer.suggestedWindow.isWellFormed else {
+                    throw AutocertError(.issuanceFailed, "the CA's renewal window ends (\(answer.suggestedWindow.end)) before it starts (\(answer.suggestedWindow.start)); RFC 9773 §4.2 makes it no answer")
+                }
+                (info, next, chosen) = (answer, nextCheck, renewAt)
             }
-            guard answer.suggestedWindow.isWellFormed else {
-                throw AutocertError(.issuanceFailed, "the CA's renewal window ends (\(answer.suggestedWindow.end)) before it starts (\(answer.suggestedWindow.start)); RFC 9773 §4.2 makes it no answer")
-            }
-            info = answer
         } catch {
             renewalInfoFailed(name, error)
             return
         }
         guard served.withLock({ $0[name]?.key.identity == entry.key.identity }) else { return }  // replaced meanwhile
         let now = clock.now
-        let next = RenewalInfoPolicy.nextCheck(after: now, retryAfter: info.retryAfter)
         let (renewAt, changed) = schedule.withLock { schedule -> (Date, Bool) in
             let state = schedule.renewalInfo[name] ?? Schedule.RenewalInfo()
-            var previous: (window: ACMERenewalInfo.Window, renewAt: Date)?
-            if let window = state.window, let renewAt = state.renewAt { previous = (window, renewAt) }
-            let renewAt = RenewalInfoPolicy.renewalTime(window: info.suggestedWindow, previous: previous, now: now, unit: configuration.randomUnit())
+            let renewAt = chosen  // by RenewalInfoPolicy, here or by the instance that asked
             schedule.renewalInfo[name] = Schedule.RenewalInfo(window: info.suggestedWindow, renewAt: renewAt, failureStreak: 0,
                                                               nextCheck: nil, generation: state.generation)
             if let plan = schedule.plans[name], !plan.inFlight, !plan.replacing, plan.failureStreak == 0, plan.due != renewAt {
                 schedule.set(name, Schedule.Plan(due: renewAt))
             }
             schedule.planRenewalInfoCheck(name, at: next)
-            return (renewAt, previous?.window != info.suggestedWindow || previous?.renewAt != renewAt)
+            return (renewAt, state.window != info.suggestedWindow || state.renewAt != renewAt)
         }
         wake.signal()
         guard changed else { return }

@@ -1,4 +1,5 @@
 @testable import Autocert
+import AutocertACME
 import AutocertStapling
 import AutocertStorage
 import AutocertTestSupport
@@ -13,9 +14,10 @@ import Testing
 /// `ClusterEndToEndTests`.)
 @Suite("Manager in a cluster: one order per name, every instance serves every name")
 struct ClusterIssuanceTests {
-    static func cluster(names: [String], storage: MemoryStorage = MemoryStorage(), ca: FakeCA? = nil) throws -> [Harness] {
-        let ca = try ca ?? FakeCA()
-        return try (0..<3).map { _ in try Harness(names: names, storage: storage, ca: ca) }
+    static func cluster(names: [String], storage: MemoryStorage = MemoryStorage(), ca: FakeCA? = nil,
+                        clock: ManualClock? = nil) throws -> [Harness] {
+        let ca = try ca ?? FakeCA(now: { clock?.now ?? Date() })
+        return try (0..<3).map { _ in try Harness(names: names, storage: storage, clock: clock, ca: ca) }
     }
 
     /// Runs `body` while every instance's Manager runs.
@@ -110,5 +112,74 @@ struct ClusterIssuanceTests {
             }
             #expect(ca.issueCount == 2, "the others loaded it, they did not order")
         }
+    }
+
+    @Test("renewal information: one instance asks the CA per check period, all plan the same renewal")
+    func renewalInfoOncePerPeriod() async throws {
+        let clock = ManualClock(Date())
+        let instances = try Self.cluster(names: ["ari.cluster.test"], clock: clock)
+        defer { for instance in instances { instance.stop() } }
+        let ca = instances[0].ca
+        ca.answerRenewalInfo { issued in
+            ACMERenewalInfo(suggestedWindow: .init(start: issued.leaf.notValidAfter.addingTimeInterval(-30 * 86_400),
+                                                   end: issued.leaf.notValidAfter.addingTimeInterval(-29 * 86_400)),
+                            retryAfter: .seconds(6 * 3600))
+        }
+        try await Self.running(instances) {
+            for instance in instances { _ = try await instance.select(Harness.hello("ari.cluster.test")) }
+            #expect(ca.issueCount == 1)
+            func plannedRenewals() -> [Date?] {
+                instances.map { instance in instance.manager.schedule.withLock { $0.renewalInfo["ari.cluster.test"]?.renewAt } }
+            }
+            try await Poll.until("every instance to follow the renewal window") { plannedRenewals().allSatisfy { $0 != nil } }
+            #expect(ca.renewalInfoRequests == 1, "one request for three instances, not \(ca.renewalInfoRequests)")
+            #expect(Set(plannedRenewals()).count == 1, "every instance plans the renewal the asking instance chose: \(plannedRenewals())")
+            // Eight check periods of 6 hours; within each, seconds pass as real time would
+            // while an instance that found the lock taken looks again.
+            for period in 1...8 {
+                clock.advance(by: 6 * 3600)
+                try await Poll.until("period \(period): the CA asked again") {
+                    clock.advance(by: 1)
+                    return ca.renewalInfoRequests >= 1 + period
+                }
+                try await Poll.until("period \(period): every instance to have checked") {
+                    clock.advance(by: 1)
+                    return instances.allSatisfy { instance in
+                        instance.manager.schedule.withLock { ($0.renewalInfo["ari.cluster.test"]?.nextCheck ?? .distantPast) > clock.now.addingTimeInterval(3600) }
+                    }
+                }
+                #expect(ca.renewalInfoRequests == 1 + period, "period \(period): one request, not \(ca.renewalInfoRequests - period)")
+            }
+            #expect(Set(plannedRenewals()).count == 1)
+            #expect(ca.issueCount == 1)
+        }
+    }
+
+    @Test("the storage sweep deletes shared renewal information and tls-alpn-01 answers nobody uses, and nothing else")
+    func sweepDeletesWhatTheClusterLeft() async throws {
+        let storage = MemoryStorage()
+        let harness = try Harness(names: ["kept.cluster.test"], storage: storage)
+        defer { harness.stop() }
+        let now = Date()
+        let longAgo = now.addingTimeInterval(-30 * 86_400)
+        func renewalInfo(nextCheck: Date) throws -> [UInt8] {
+            Array(try JSONEncoder().encode(SharedRenewalInfo(certificate: "a.b", windowStart: longAgo, windowEnd: longAgo.addingTimeInterval(86_400),
+                                                             renewAt: longAgo, nextCheck: nextCheck)))
+        }
+        func challenge(_ name: String, issuedAt: Date) throws -> [UInt8] {
+            let certificate = try TLSALPNChallengeCertificate(name: name, keyAuthorization: "token.thumbprint", now: issuedAt)
+            return Array((certificate.certificatePEM + "\n" + certificate.privateKeyPEM + "\n").utf8)
+        }
+        try await storage.put(SharedRenewalInfo.storageName(for: "old.cluster.test"), try renewalInfo(nextCheck: longAgo))
+        try await storage.put(SharedRenewalInfo.storageName(for: "kept.cluster.test"), try renewalInfo(nextCheck: now.addingTimeInterval(3600)))
+        try await storage.put(ChallengeAnswers.storageName(tlsALPN01: "left.cluster.test"), try challenge("left.cluster.test", issuedAt: longAgo))
+        try await storage.put(ChallengeAnswers.storageName(tlsALPN01: "live.cluster.test"), try challenge("live.cluster.test", issuedAt: now))
+        try await storage.put("renewal-info+not-json", Array("{".utf8))
+        try await storage.put("operator-notes.txt", Array("keep me".utf8))
+
+        #expect(await harness.manager.sweepExpiredRecords(now: now) == 2)
+        let left = Set(try await storage.list(prefix: ""))
+        #expect(left == [SharedRenewalInfo.storageName(for: "kept.cluster.test"), ChallengeAnswers.storageName(tlsALPN01: "live.cluster.test"),
+                         "renewal-info+not-json", "operator-notes.txt"])
     }
 }

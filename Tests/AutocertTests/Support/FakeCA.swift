@@ -48,6 +48,8 @@ final class FakeCA: CertificateAuthority {
         var withoutOCSP = false
         var refusesMustStaple = false
         var requests: [CertificateRequest] = []
+        var renewalInfo: (@Sendable (Issued) -> ACMERenewalInfo)?
+        var renewalInfoRequests = 0
     }
 
     typealias OCSPRevocationReasonCode = Int
@@ -92,6 +94,10 @@ final class FakeCA: CertificateAuthority {
     func issueWithoutOCSP() { state.withLock { $0.withoutOCSP = true } }
     /// Orders asking for Must-Staple are refused with badCSR (as Let's Encrypt's since 2025).
     func refuseMustStaple() { state.withLock { $0.refusesMustStaple = true } }
+    /// Answers renewal information (ARI) with `answer(certificate)` from now on (else none).
+    func answerRenewalInfo(_ answer: @escaping @Sendable (Issued) -> ACMERenewalInfo) { state.withLock { $0.renewalInfo = answer } }
+    /// How many times renewal information was asked for.
+    var renewalInfoRequests: Int { state.withLock { $0.renewalInfoRequests } }
     /// Every request, refused ones included.
     var requests: [CertificateRequest] { state.withLock { $0.requests } }
     /// OCSP answers `revoked` (with CRLReason `reason`) for `issued`.
@@ -137,6 +143,7 @@ final class FakeCA: CertificateAuthority {
             issuer: self.name, subject: try DistinguishedName { CommonName(name) }, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 SubjectAlternativeNames(request.names.map { .dnsName($0) })
+                AuthorityKeyIdentifier(keyIdentifier: ArraySlice(Insecure.SHA1.hash(data: key.publicKey.x963Representation)))
                 if !withoutOCSP {
                     AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier(ocspURL))])
                 }
@@ -149,6 +156,14 @@ final class FakeCA: CertificateAuthority {
                                     pendingKeyWasStored: pendingKeyWasStored, challengeServed: challengeServed, mustStaple: request.mustStaple))
         }
         return [leafDER, certificateDER]
+    }
+
+    func renewalInfo(forCertificate leafDER: [UInt8]) async throws -> ACMERenewalInfo? {
+        state.withLock { state in
+            guard let answer = state.renewalInfo, let issued = state.issued.first(where: { $0.leafDER == leafDER }) else { return nil }
+            state.renewalInfoRequests += 1
+            return answer(issued)
+        }
     }
 
     func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {
