@@ -7,7 +7,10 @@ import Foundation
 /// name to 127.0.0.1, configured to write a local OCSP responder into every certificate,
 /// and that responder: a real `openssl ocsp` signing with Pebble's intermediate, in step with
 /// what Pebble issues. Everything binds 127.0.0.1. It writes the addresses to the file given
-/// as its only argument (shell `KEY=value` lines) and runs until SIGTERM or SIGINT.
+/// as its only argument (shell `KEY=value` lines), keeps the number of OCSP requests answered
+/// so far in `ENV_FILE.ocsp-requests` (rewritten every 200 ms), and runs until SIGTERM or
+/// SIGINT. `pebble-challtestsrv`'s management API (`CHALLTESTSRV_MANAGEMENT`, e.g. `/add-a`)
+/// points names at other loopback addresses.
 @main
 struct DemoCA {
     static func main() async throws {
@@ -30,11 +33,20 @@ struct DemoCA {
             "HTTP01_PORT=\(pebble.httpPort)",
             "TLSALPN01_PORT=\(pebble.tlsPort)",
             "OCSP_RESPONDER=\(responder.url)",
+            "CHALLTESTSRV_MANAGEMENT=http://127.0.0.1:\(pebble.challengeServerManagementPort)",
+            "OCSP_REQUESTS_FILE=\(envFile).ocsp-requests",
         ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: envFile, atomically: true, encoding: .utf8)
         FileHandle.standardOutput.write(Data("autocert-demo-ca: ACME directory \(pebble.directoryURL), OCSP responder \(responder.url)\n".utf8))
 
+        let counter = Task {
+            while !Task.isCancelled {
+                try? "\(responder.requestCount)\n".write(toFile: envFile + ".ocsp-requests", atomically: true, encoding: .utf8)
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
         await waitForTermination()
+        counter.cancel()
         await responder.stop()
         await pebble.stop()
         work.remove()

@@ -10,10 +10,9 @@ import Foundation
 /// ordering. The record is written fenced by the lock, so a holder that lost its lock (its
 /// store unreachable for a whole lease) cannot overwrite the next holder's certificate. A
 /// holder that dies stops renewing its lease; the next waiter takes the lock when the lease
-/// ends and orders with the key the dead holder stored first (``pendingKey(for:)``).
+/// (``Manager/Configuration/orderLockLease``) ends, and orders with the key the dead holder
+/// stored first (``pendingKey(for:)``).
 extension Manager {
-    /// The lease of an order lock; the holder renews it every third of it. 60 s.
-    static let orderLockLease: Duration = .seconds(60)
     /// How long an instance waits for another's order of the same name. 10 minutes: longer
     /// than an ACME order may poll (5 minutes).
     static let orderLockWait: Duration = .seconds(600)
@@ -33,7 +32,7 @@ extension Manager {
     func underOrderLock(_ name: String, _ work: @escaping @Sendable (StorageLock?) async throws -> Obtained) async throws(AutocertError) -> Obtained {
         do {
             guard let locking = storage as? any LockingStorage else { return try await work(nil) }
-            return try await locking.withLock(Self.orderLockName(name), lease: Self.orderLockLease, waitingUpTo: Self.orderLockWait) { lock in
+            return try await locking.withLock(Self.orderLockName(name), lease: configuration.orderLockLease, waitingUpTo: Self.orderLockWait) { lock in
                 try await work(lock)
             }
         } catch let error as AutocertError {

@@ -62,6 +62,10 @@ extension Manager {
         /// allows (``Manager/preloadStoredCertificates(concurrency:)``), so that no handshake
         /// waits for storage; otherwise each loads at its first handshake. Default true.
         public var preloadsStoredCertificates: Bool
+        /// In a cluster (a ``AutocertStorage/LockingStorage``), the lease of a name's order
+        /// lock: how long after an instance dies in the middle of an order another may order
+        /// the name. The holder renews it every third of it. Default 60 s.
+        public var orderLockLease: Duration
         /// The source of jitter, a number in [0, 1). Default `Double.random(in: 0..<1)`; tests pin it.
         public var randomUnit: @Sendable () -> Double
 
@@ -80,6 +84,7 @@ extension Manager {
             firstStapleTimeout: Duration = .seconds(10),
             stapling: StaplingManager.Configuration = StaplingManager.Configuration(),
             preloadsStoredCertificates: Bool = true,
+            orderLockLease: Duration = .seconds(60),
             randomUnit: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
         ) {
             self.directoryURL = directoryURL
@@ -96,6 +101,7 @@ extension Manager {
             self.firstStapleTimeout = firstStapleTimeout
             self.stapling = stapling
             self.preloadsStoredCertificates = preloadsStoredCertificates
+            self.orderLockLease = orderLockLease
             self.randomUnit = randomUnit
         }
 
