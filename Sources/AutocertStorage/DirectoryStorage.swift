@@ -140,18 +140,7 @@ public struct DirectoryStorage: BlobStorage {
         return "\(path)/\(name)"
     }
 
-    static func isValid(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 200, name.utf8.first != UInt8(ascii: ".") else { return false }
-        return name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "+"):
-                true
-            default:
-                false
-            }
-        }
-    }
+    static func isValid(_ name: String) -> Bool { StorageName.isValid(name) }
 
     /// fsync(2) on the directory, so that a rename or unlink survives a crash.
     func syncDirectory() throws(StorageError) {
