@@ -69,14 +69,14 @@ public final class MemoryStorage: LockingStorage, ObservableStorage {
 
     public func put(_ name: String, _ bytes: [UInt8], fencedBy lock: StorageLock) async throws(StorageError) {
         let stored = state.withLock { state -> Bool in
-            guard (state.locks[lock.name]?.token ?? 0) <= lock.token, lock.token <= state.lastToken else { return false }
-            // The newest token is the holder's, or no one's since: a later holder would have a larger one.
-            guard state.locks[lock.name] == nil || state.locks[lock.name]?.token == lock.token else { return false }
+            // Still the name's lock: held, or its lease ended with no one taking it over. A lock
+            // released (after which another holder may have come and gone) fences nothing.
+            guard state.locks[lock.name]?.token == lock.token else { return false }
             state.blobs[name] = bytes
             return true
         }
         guard stored else {
-            throw StorageError(.lockLost, "the lock '\(lock.name)' (token \(lock.token)) was taken by another holder; '\(name)' was not stored")
+            throw StorageError(.lockLost, "the lock '\(lock.name)' (token \(lock.token)) was taken by another holder or released; '\(name)' was not stored")
         }
         broadcast.publish(name)
     }
