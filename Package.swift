@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "ocsp-custom-transport", targets: ["OCSPCustomTransport"]),
         // MARK: Storage and stapling
         .library(name: "AutocertStorage", targets: ["AutocertStorage"]),
+        .library(name: "AutocertPostgres", targets: ["AutocertPostgres"]),
         .library(name: "AutocertStapling", targets: ["AutocertStapling"]),
         // MARK: TLS seam, backends, example server
         .library(name: "AutocertTLS", targets: ["AutocertTLS"]),
@@ -46,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // The example servers' /metrics endpoint (never a library's dependency)
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: HTTP transport (the protocol only; no C library)
@@ -95,6 +97,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // PostgreSQL storage: blobs, leased locks with fencing tokens, LISTEN/NOTIFY changes
+        .target(
+            name: "AutocertPostgres",
+            dependencies: [
+                "AutocertStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
