@@ -110,9 +110,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Opens a storage named on its command line and takes a lock over and over (the
+        // conformance suite's several-process lock test); in no product
+        .executableTarget(
+            name: "AutocertStorageProbe",
+            dependencies: ["AutocertStorage", "AutocertPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AutocertStorageProbe"
+        ),
         .testTarget(
             name: "AutocertStorageTests",
-            dependencies: ["AutocertStorage", "AutocertTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "AutocertStorage",
+                "AutocertPostgres",
+                "AutocertTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AutocertStaplingTests",
