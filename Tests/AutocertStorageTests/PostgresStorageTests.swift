@@ -82,6 +82,29 @@ struct PostgresStorageTests {
         }
     }
 
+    @Test("a put fenced by a lock that another holder is taking over waits for the takeover to commit, then is refused")
+    func fencedPutWaitsForATakeover() async throws {
+        try await PostgresFixture.with { postgres in
+            let storage = try await postgres.open()
+            try await PostgresFixture.running([storage]) {
+                let lock = try #require(try await storage.tryLock("order", lease: .seconds(30)))
+                // Another holder's takeover, left uncommitted for 2 s (as if its tryLock were slow).
+                let takeover = try TestProcess("psql", [
+                    "-X", "-q", "-h", postgres.harness.directory.path, "-p", "\(postgres.harness.port)", "-U", "postgres", "-d", postgres.harness.database,
+                    "-c", "BEGIN; UPDATE autocert_locks SET token = nextval('autocert_lock_tokens') WHERE name = 'order'; SELECT pg_sleep(2); COMMIT;",
+                ])
+                try await Poll.until("the takeover to hold the lock row") {
+                    try await postgres.harness.superuser("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == "1"
+                }
+                let started = ContinuousClock.now
+                await #expect { try await storage.put("example.test", [1], fencedBy: lock) } throws: { ($0 as? StorageError)?.code == .lockLost }
+                #expect(ContinuousClock.now - started > .milliseconds(500), "the put did not wait for the takeover")
+                #expect(try await takeover.waitForExit() == 0, "\(takeover.outputText)")
+                #expect(try await storage.get("example.test") == nil)
+            }
+        }
+    }
+
     @Test("a value over maximumBlobBytes is refused with tooLarge before it is sent")
     func refusesOversizedValues() async throws {
         try await PostgresFixture.with { postgres in
