@@ -29,10 +29,8 @@ struct PostgresOutageTests {
                 ]
                 for (name, operation) in operations {
                     let started = ContinuousClock.now
-                    await #expect("\(name) while PostgreSQL is down") { try await operation() } throws: { error in
-                        guard let error = error as? StorageError else { return false }
-                        return error.code == .unavailable && error.reason.contains(postgres.harness.url)
-                    }
+                    let error = await expectStorageError(.unavailable, "\(name) while PostgreSQL is down") { try await operation() }
+                    #expect(error?.reason.contains(postgres.harness.url) == true, "\(String(describing: error))")
                     #expect(ContinuousClock.now - started < .seconds(4), "\(name) took \(ContinuousClock.now - started)")
                 }
                 try await Poll.until("the loss to be logged") { postgres.logs.contains(.warning, "lost the connection to PostgreSQL") }

@@ -97,7 +97,7 @@ struct PostgresStorageTests {
                     try await postgres.harness.superuser("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == "1"
                 }
                 let started = ContinuousClock.now
-                await #expect { try await storage.put("example.test", [1], fencedBy: lock) } throws: { ($0 as? StorageError)?.code == .lockLost }
+                await expectStorageError(.lockLost, "a put fenced by a lock being taken over") { try await storage.put("example.test", [1], fencedBy: lock) }
                 #expect(ContinuousClock.now - started > .milliseconds(500), "the put did not wait for the takeover")
                 #expect(try await takeover.waitForExit() == 0, "\(takeover.outputText)")
                 #expect(try await storage.get("example.test") == nil)
@@ -110,7 +110,7 @@ struct PostgresStorageTests {
         try await PostgresFixture.with { postgres in
             let storage = try await PostgresStorage(url: postgres.harness.url, password: postgres.harness.password, maximumBlobBytes: 1000)
             try await PostgresFixture.running([storage]) {
-                await #expect { try await storage.put("big", Array(repeating: 1, count: 1001)) } throws: { ($0 as? StorageError)?.code == .tooLarge }
+                await expectStorageError(.tooLarge, "a put of 1001 bytes") { try await storage.put("big", Array(repeating: 1, count: 1001)) }
                 try await storage.put("big", Array(repeating: 1, count: 1000))
             }
         }

@@ -45,7 +45,7 @@ extension StorageConformanceTests {
             try await fixture.storage.put("example.test", [1], fencedBy: lock)
             #expect(try await fixture.other.get("example.test") == [1])
             try await fixture.storage.unlock(lock)
-            await #expect { try await fixture.storage.put("example.test", [2], fencedBy: lock) } throws: { ($0 as? StorageError)?.code == .lockLost }
+            await expectStorageError(.lockLost, "a put fenced by a released lock") { try await fixture.storage.put("example.test", [2], fencedBy: lock) }
             #expect(try await fixture.other.get("example.test") == [1])
         }
     }
@@ -65,10 +65,10 @@ extension StorageConformanceTests {
             let taken = try #require(next)
             #expect(taken.token > old.token)
             #expect(try await fixture.storage.renew(old, lease: .seconds(30)) == false)
-            await #expect { try await fixture.storage.put("staple", [1], fencedBy: old) } throws: { ($0 as? StorageError)?.code == .lockLost }
+            await expectStorageError(.lockLost, "a put fenced by a lock taken over") { try await fixture.storage.put("staple", [1], fencedBy: old) }
             try await fixture.other.put("staple", [2], fencedBy: taken)
             try await fixture.other.unlock(taken)
-            await #expect { try await fixture.storage.put("staple", [3], fencedBy: old) } throws: { ($0 as? StorageError)?.code == .lockLost }
+            await expectStorageError(.lockLost, "a put fenced by a lock taken over and released") { try await fixture.storage.put("staple", [3], fencedBy: old) }
             #expect(try await fixture.storage.get("staple") == [2])
         }
     }
@@ -95,8 +95,8 @@ extension StorageConformanceTests {
     func withLockBusy(_ kind: StorageKind) async throws {
         try await StorageFixture.with(kind) { fixture in
             let held = try #require(try await fixture.other.tryLock("busy", lease: .seconds(30)))
-            await #expect { _ = try await fixture.storage.withLock("busy", lease: .seconds(5), waitingUpTo: .milliseconds(300)) { _ in 1 } } throws: {
-                ($0 as? StorageError)?.code == .lockBusy
+            await expectStorageError(.lockBusy, "withLock on a held lock") {
+                _ = try await fixture.storage.withLock("busy", lease: .seconds(5), waitingUpTo: .milliseconds(300)) { _ in 1 }
             }
             try await fixture.other.unlock(held)
         }
