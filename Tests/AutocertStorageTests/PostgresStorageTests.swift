@@ -105,13 +105,17 @@ struct PostgresStorageTests {
         }
     }
 
-    @Test("a value over maximumBlobBytes is refused with tooLarge before it is sent")
-    func refusesOversizedValues() async throws {
+    @Test("a value of 4 MiB round-trips; one over maximumBlobBytes is refused with tooLarge before it is sent")
+    func valueSizes() async throws {
         try await PostgresFixture.with { postgres in
-            let storage = try await PostgresStorage(url: postgres.harness.url, password: postgres.harness.password, maximumBlobBytes: 1000)
-            try await PostgresFixture.running([storage]) {
-                await expectStorageError(.tooLarge, "a put of 1001 bytes") { try await storage.put("big", Array(repeating: 1, count: 1001)) }
-                try await storage.put("big", Array(repeating: 1, count: 1000))
+            let storage = try await postgres.open()
+            let small = try await PostgresStorage(url: postgres.harness.url, password: postgres.harness.password, maximumBlobBytes: 1000)
+            try await PostgresFixture.running([storage, small]) {
+                let value = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 12) }
+                try await storage.put("large", value)
+                #expect(try await small.get("large") == value)
+                await expectStorageError(.tooLarge, "a put of 1001 bytes") { try await small.put("big", Array(repeating: 1, count: 1001)) }
+                try await small.put("big", Array(repeating: 1, count: 1000))
             }
         }
     }
