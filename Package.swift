@@ -213,6 +213,7 @@ let package = Package(
                 "AutocertStapling",
                 "AutocertStaplingTLS",
                 "AutocertStorage",
+                "AutocertPostgres",
                 "AutocertTLS",
                 "AutocertOpenSSL",
                 "AutocertGnuTLS",

@@ -148,9 +148,11 @@ struct AutocertServerCommand: AsyncParsableCommand {
         ])
         let metrics = try await observability.start(registry: registry, group: group, logger: logger, health: health)
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
-        try await ManualStaplingOptions.running(stapler, logger: logger) {
-            try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
-                try await channel.closeFuture.get()
+        try await OpenedStorage.running(served.storage) {
+            try await ManualStaplingOptions.running(stapler, logger: logger) {
+                try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
+                    try await channel.closeFuture.get()
+                }
             }
         }
         await metrics?.stop()

@@ -11,12 +11,19 @@ import Foundation
 /// so far in `ENV_FILE.ocsp-requests` (rewritten every 200 ms), and runs until SIGTERM or
 /// SIGINT. `pebble-challtestsrv`'s management API (`CHALLTESTSRV_MANAGEMENT`, e.g. `/add-a`)
 /// points names at other loopback addresses.
+///
+/// With `--postgres` it also starts a throwaway PostgreSQL (its own data directory, 127.0.0.1,
+/// a free port; as the `postgres` user when root) for a cluster's shared storage, and adds
+/// `POSTGRES_URL` (no password), `POSTGRES_PASSWORD_FILE` (0600) and `POSTGRES_PSQL` (a
+/// superuser `psql` command line over the server's Unix socket, to look inside).
 @main
 struct DemoCA {
     static func main() async throws {
-        let arguments = CommandLine.arguments.dropFirst()
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let withPostgres = arguments.last == "--postgres"
+        if withPostgres { arguments.removeLast() }
         guard let envFile = arguments.first, arguments.count == 1 else {
-            FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE\n".utf8))
+            FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE [--postgres]\n".utf8))
             exit(64)
         }
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
@@ -26,7 +33,8 @@ struct DemoCA {
         let pebble = try await PebbleHarness(options)
         try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
 
-        let lines = [
+        let postgres = withPostgres ? try await PostgresHarness() : nil
+        var lines = [
             "ACME_DIRECTORY=\(pebble.directoryURL)",
             "ACME_CA_ROOTS=\(pebble.httpsRootPEMFile)",
             "PEBBLE_MANAGEMENT=\(pebble.managementURL)",
@@ -36,6 +44,17 @@ struct DemoCA {
             "CHALLTESTSRV_MANAGEMENT=http://127.0.0.1:\(pebble.challengeServerManagementPort)",
             "OCSP_REQUESTS_FILE=\(envFile).ocsp-requests",
         ]
+        if let postgres {
+            let passwordFile = work.file("postgres-password")
+            guard FileManager.default.createFile(atPath: passwordFile, contents: Data(postgres.password.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw TestSupportError("cannot write \(passwordFile)")
+            }
+            lines += [
+                "POSTGRES_URL=\(postgres.url)",
+                "POSTGRES_PASSWORD_FILE=\(passwordFile)",
+                "POSTGRES_PSQL='\(postgres.superuserCommandLine)'",
+            ]
+        }
         try (lines.joined(separator: "\n") + "\n").write(toFile: envFile, atomically: true, encoding: .utf8)
         FileHandle.standardOutput.write(Data("autocert-demo-ca: ACME directory \(pebble.directoryURL), OCSP responder \(responder.url)\n".utf8))
 
@@ -47,6 +66,7 @@ struct DemoCA {
         }
         await waitForTermination()
         counter.cancel()
+        await postgres?.stop()
         await responder.stop()
         await pebble.stop()
         work.remove()

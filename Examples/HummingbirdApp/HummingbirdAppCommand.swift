@@ -75,6 +75,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
             server: .autocert(backend: tls, selector: served.selector),
             configuration: .init(address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird"),
             logger: logger)
+        if let storage = served.storage?.service { app.addServices(storage) }  // first: the others use it
         if let manager {
             app.addAutocert(manager, httpHost: host, httpPort: automatic.httpPort == 0 ? nil : automatic.httpPort, httpsPort: httpsPort)
             let events = manager.subscribe()

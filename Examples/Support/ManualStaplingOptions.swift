@@ -14,14 +14,14 @@ public struct ManualStaplingOptions: ParsableArguments {
     var responder: String?
 
     /// The stapler for the certificates you bring, when `--storage` is given.
-    public func makeStapler(storagePath: String?, logger: Logger) throws -> StaplingManager? {
-        guard let storagePath else {
+    public func makeStapler(storage opened: OpenedStorage?, logger: Logger) throws -> StaplingManager? {
+        guard let opened else {
             if responder != nil { logger.warning("--ocsp-responder has no effect without --storage (or --domain)") }
             return nil
         }
         var configuration = StaplingManager.Configuration()
         configuration.responderURL = responder
-        return StaplingManager(configuration: configuration, storage: try DirectoryStorage(path: storagePath, logger: logger), logger: logger)
+        return StaplingManager(configuration: configuration, storage: opened.storage, logger: logger)
     }
 
     /// Runs `stapler` (fetches, refreshes, persistence) and logs its events while `body` runs.

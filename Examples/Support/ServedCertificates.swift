@@ -13,15 +13,19 @@ public struct ServedCertificates: Sendable {
     public let stapler: StaplingManager?
     public let selector: any CertificateSelector
     public let health: @Sendable () -> HealthReport
+    /// Where they are kept (`--storage`), when given; run its service (``OpenedStorage/running(_:)``).
+    public let storage: OpenedStorage?
 
     public static func load(automatic: AutomaticOptions, manualStapling: ManualStaplingOptions,
                             certificates: CertificateOptions, logger: Logger) async throws -> ServedCertificates {
-        if let manager = try automatic.makeManager(logger: logger) {
-            return ServedCertificates(manager: manager, stapler: nil, selector: manager, health: { HealthReport(manager.health()) })
+        let storage = try await automatic.openStorage(logger: logger)
+        if let manager = try automatic.makeManager(storage: storage, logger: logger) {
+            return ServedCertificates(manager: manager, stapler: nil, selector: manager, health: { HealthReport(manager.health()) },
+                                      storage: storage)
         }
-        let stapler = try manualStapling.makeStapler(storagePath: automatic.storage, logger: logger)
+        let stapler = try manualStapling.makeStapler(storage: storage, logger: logger)
         let loaded = try await CertificateArguments.load(try certificates.pairs(), stapler: stapler, logger: logger)
         return ServedCertificates(manager: nil, stapler: stapler, selector: loaded.selector,
-                                  health: { HealthReport(certificates: loaded.certificates, stapler: stapler) })
+                                  health: { HealthReport(certificates: loaded.certificates, stapler: stapler) }, storage: storage)
     }
 }

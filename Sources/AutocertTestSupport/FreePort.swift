@@ -37,20 +37,21 @@ public enum FreePort {
         withLoopbackAddress(port) { fd, address, length in bind(fd, address, length) == 0 }
     }
 
-    /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
-    public static func isAccepting(_ port: Int) -> Bool {
-        withLoopbackAddress(port) { fd, address, length in connect(fd, address, length) == 0 }
+    /// Whether something accepts TCP connections on `host`:`port` (a loopback IPv4 address,
+    /// 127.0.0.1 by default) right now.
+    public static func isAccepting(_ port: Int, host: String = "127.0.0.1") -> Bool {
+        withLoopbackAddress(port, host: host) { fd, address, length in connect(fd, address, length) == 0 }
     }
 
-    /// Calls `body` with a new TCP socket and the address 127.0.0.1:`port`; closes the socket after.
-    private static func withLoopbackAddress(_ port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
+    /// Calls `body` with a new TCP socket and the address `host`:`port`; closes the socket after.
+    private static func withLoopbackAddress(_ port: Int, host: String = "127.0.0.1", _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

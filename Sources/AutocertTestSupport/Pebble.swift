@@ -1,3 +1,5 @@
+import AutocertCurl
+import AutocertHTTP
 import Foundation
 
 /// Pebble (Let's Encrypt's ACME test CA) and `pebble-challtestsrv` as its DNS, started on
@@ -108,6 +110,20 @@ public final class PebbleHarness: Sendable {
     /// The URL of Pebble's issuing root number `index` (`/roots/N` on the management port,
     /// PEM); the roots change with every Pebble start.
     public func issuingRootURL(_ index: Int = 0) -> String { "\(managementURL)/roots/\(index)" }
+
+    /// Makes Pebble's DNS (challtestsrv's `/add-a`) resolve `host` to `addresses` (IPv4), so
+    /// that its validation of `host` connects there (another loopback address, another
+    /// instance of a cluster) instead of 127.0.0.1.
+    public func resolve(_ host: String, to addresses: [String]) async throws {
+        let body = try JSONSerialization.data(withJSONObject: ["host": host, "addresses": addresses])
+        let response = try await CurlTransport().send(
+            HTTPRequest(method: .post, url: "http://127.0.0.1:\(challengeServerManagementPort)/add-a",
+                        headers: [HTTPHeader(name: "Content-Type", value: "application/json")], body: Array(body)),
+            limits: HTTPLimits(timeout: .seconds(10), maxBodyBytes: 64 * 1024))
+        guard response.status == 200 else {
+            throw TestSupportError("challtestsrv /add-a for \(host) answered HTTP \(response.status)")
+        }
+    }
 
     /// Everything Pebble printed so far (for failure messages).
     public var pebbleOutput: String { pebble.outputText }

@@ -109,6 +109,13 @@ public final class PostgresHarness: Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A `psql` command line for the superuser on ``database`` over the server's Unix socket
+    /// (as the `postgres` user when root), for a shell to look inside.
+    public var superuserCommandLine: String {
+        let (program, arguments) = Self.asPostgresUser(binaries + "/psql", ["-X", "-h", directory.path, "-p", "\(port)", "-U", "postgres", "-d", database])
+        return ([program] + arguments).joined(separator: " ")
+    }
+
     /// A new empty database owned by ``user``; returns its name.
     public func createDatabase() async throws -> String {
         let name = "autocert_\(UUID().uuidString.prefix(8).lowercased())"
