@@ -87,7 +87,7 @@ for pid in "${pids[@]}"; do wait "$pid"; done
 echo "    ${#names[@]} names × 3 instances in $(( ($(date +%s%N) - started) / 1000000 )) ms"
 
 echo
-echo "demo-cluster: every instance, every name (a new handshake each, the staple verified by openssl):"
+echo "demo-cluster: every instance, every name (a new handshake each: chain verified, staple good):"
 status=0
 printf '    %-22s' "name"; for address in "${addresses[@]}"; do printf '%-14s' "$address"; done; echo
 for k in "${!names[@]}"; do
@@ -95,7 +95,7 @@ for k in "${!names[@]}"; do
   for i in 0 1 2; do
     out="$work/check-$k-$i.txt"
     handshake "${names[$k]}" "${addresses[$i]}" "$out"
-    if grep -q "Cert Status: good" "$out" && grep -q "Verify return code: 0 (ok)" "$out" && grep -q "Response verify OK" "$out"; then
+    if grep -q "Cert Status: good" "$out" && grep -q "Verify return code: 0 (ok)" "$out"; then
       printf '%-14s' "good"
     else
       printf '%-14s' "FAILED"; status=1

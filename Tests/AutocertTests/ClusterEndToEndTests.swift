@@ -43,6 +43,10 @@ struct ClusterEndToEndTests {
                     }
                 }
             }
+            for instance in 0..<3 {
+                let verified = try await rig.verifiedStaple(names[instance], instance: instance)
+                #expect(verified?.contains("good") == true, "the staple of \(names[instance]) at \(ClusterRig.addresses[instance]) verifies: \(verified ?? "no")")
+            }
             #expect(rig.responder.requestCount == 20,
                     "one OCSP fetch per certificate between three instances, not \(rig.responder.requestCount)")
             #expect(rig.count("stapling: fetched") == 20, "\(rig.count("stapling: fetched")) fetches logged")
@@ -146,7 +150,10 @@ struct ClusterEndToEndTests {
 
             #expect(failures.isEmpty, "\(failures.count) of \(handshakes) handshakes failed during the outage:\n\(failures.prefix(3).joined(separator: "\n"))")
             #expect(handshakes >= 30, "the load ran throughout the outage: \(handshakes) handshakes")
-            #expect(rig.count("storage") > 0, "the instances reported the outage")
+            #expect(rig.count("lost the connection to PostgreSQL") == 3, "each instance reported the outage once")
+            try await Poll.until("every instance to report PostgreSQL back", timeout: .seconds(30), interval: .milliseconds(200)) {
+                rig.count("PostgreSQL is reachable again") == 3
+            }
             // Nothing lost: everything stored before is still there, and the instances work on.
             let storedAfter = try await rig.storedNames()
             #expect(Set(storedBefore).isSubset(of: Set(storedAfter)), "before: \(storedBefore)\nafter: \(storedAfter)")

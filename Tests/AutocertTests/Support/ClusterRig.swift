@@ -123,10 +123,23 @@ final class ClusterRig: Sendable {
         return output
     }
 
-    /// Whether a transcript shows a verified chain with a good staple that verified.
+    /// Whether an `s_client` transcript shows a chain verified to Pebble's root and a staple
+    /// saying good (``verifiedStaple(_:instance:)`` verifies the staple itself).
     static func isStapledAndVerified(_ transcript: String) -> Bool {
         transcript.contains("Verify return code: 0 (ok)") && transcript.contains("Cert Status: good")
-            && transcript.contains("Response verify OK")
+    }
+
+    /// The staple instance `index` sends for `name`, received by `gnutls-cli` and verified by this
+    /// package's `ocsp verify` against the chain received (RFC 6960 §3.2); its output, or nil
+    /// when either step failed.
+    func verifiedStaple(_ name: String, instance index: Int) async throws -> String? {
+        let staple = work.file("staple-\(name)-\(index).der"), chain = work.file("chain-\(name)-\(index).pem")
+        _ = try await TestProcess.run("gnutls-cli", [
+            "--port", "\(pebble.tlsPort)", "--sni-hostname", name, "--verify-hostname", name, "--ocsp", "--x509cafile", rootPEMFile,
+            "--save-ocsp", staple, "--save-cert", chain, Self.addresses[index],
+        ], stdin: "", timeout: .seconds(30))
+        let verify = try await TestProcess.run(try BuiltProduct.path("ocsp"), ["verify", staple, "--cert", chain], timeout: .seconds(30))
+        return verify.status == 0 ? verify.output : nil
     }
 
     /// The storage names PostgreSQL holds now (as its superuser).
