@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "AutocertGnuTLS", package: "swift-autocert"),
                 .product(name: "AutocertTLS", package: "swift-autocert"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

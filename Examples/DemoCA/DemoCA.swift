@@ -12,6 +12,9 @@ import Foundation
 /// SIGINT. `pebble-challtestsrv`'s management API (`CHALLTESTSRV_MANAGEMENT`, e.g. `/add-a`)
 /// points names at other loopback addresses.
 ///
+/// `AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES` sets how long the responder's answers are valid
+/// (default 60), for watching refreshes.
+///
 /// With `--postgres` it also starts a throwaway PostgreSQL (its own data directory, 127.0.0.1,
 /// a free port; as the `postgres` user when root) for a cluster's shared storage, and adds
 /// `POSTGRES_URL` (no password), `POSTGRES_PASSWORD_FILE` (0600) and `POSTGRES_PSQL` (a
@@ -27,7 +30,8 @@ struct DemoCA {
             exit(64)
         }
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
-        let responder = try PebbleOCSPResponder(directory: work.path)
+        let validity = ProcessInfo.processInfo.environment["AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES"].flatMap(Int.init) ?? 60
+        let responder = try PebbleOCSPResponder(directory: work.path, validityMinutes: validity)
         var options = PebbleHarness.Options()
         options.ocspResponderURL = responder.url
         let pebble = try await PebbleHarness(options)

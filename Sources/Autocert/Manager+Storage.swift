@@ -46,7 +46,8 @@ extension Manager {
         return loaded
     }
 
-    /// Loads the record stored as `blob` when it is one and its name is allowed and not served.
+    /// Loads the record stored as `blob` when it is one and its name is allowed and not served
+    /// (one read: the bytes listed are the ones validated and installed).
     private func preload(_ blob: String) async -> Bool {
         guard let bytes = try? await storage.get(blob), let leaf = CertificateRecord.leaf(ofStored: bytes),
               let name = CertificateRecord.identifiers(of: leaf).first(where: { CertificateRecord.storageName(for: $0) == blob }),
@@ -54,7 +55,8 @@ extension Manager {
         var loaded = false
         _ = try? await flights.run(name) {
             if let key = cachedKey(for: name) { return key }
-            guard let record = await loadRecord(name, reportsInvalid: false) else { throw AutocertError(.notServed, "\(name) has no valid stored certificate") }
+            // An invalid record is left to the name's first handshake, which reports it.
+            let record = try CertificateRecord(name: name, pem: String(decoding: bytes, as: UTF8.self), now: clock.now)
             loaded = true
             metrics.loaded.increment()
             logger.info("certificate loaded from storage", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])

@@ -17,6 +17,7 @@ public final class PebbleOCSPResponder: Sendable {
     public let port: Int
     private let front: LoopbackHTTPServer
     private let directory: String
+    private let validityMinutes: Int
     private let sync: Locked<IndexSync?>
     private let state: Locked<State>
 
@@ -35,8 +36,11 @@ public final class PebbleOCSPResponder: Sendable {
     /// configuration with no window in which another process could take the port. It
     /// answers 503 until ``start(managementURL:managementRootPEMFile:)``.
     ///
-    /// - Parameter directory: where the intermediate's key (0600), certificate and index go.
-    public init(directory: String) throws {
+    /// - Parameters:
+    ///   - directory: where the intermediate's key (0600), certificate and index go.
+    ///   - validityMinutes: how long each response is valid (nextUpdate − thisUpdate). Default 60.
+    public init(directory: String, validityMinutes: Int = 60) throws {
+        self.validityMinutes = validityMinutes
         let sync = Locked<IndexSync?>(nil)
         let state = Locked(State())
         self.sync = sync
@@ -70,7 +74,7 @@ public final class PebbleOCSPResponder: Sendable {
         }
         let responder = try await OpenSSLOCSPResponder(
             directory: directory, caCertificatePath: certificatePath,
-            signerCertificatePath: certificatePath, signerKeyPath: keyPath, entries: [])
+            signerCertificatePath: certificatePath, signerKeyPath: keyPath, entries: [], validityMinutes: validityMinutes)
         sync.withLock { $0 = IndexSync(transport: transport, limits: limits, managementURL: managementURL, responder: responder, state: state) }
     }
 

@@ -10,6 +10,7 @@ import AutocertOpenSSL
 import AutocertTLS
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 import NIOCore
 import NIOPosix

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Cluster benchmark (docs/benchmarks/cluster.md): three autocert-server instances (release) on
+# 127.0.0.1/.2/.3, one port, sharing a PostgreSQL, against Pebble and an openssl ocsp
+# responder (autocert-demo-ca --postgres), for NAMES names (default 1000). Measures:
+#   1. orders that reached the CA for NAMES names asked of all three instances at once;
+#   2. OCSP requests in the first window, then fetches per certificate per refresh window
+#      over OBSERVE seconds of short-lived responses (VALIDITY minutes);
+#   3. database statements per handshake: PostgreSQL's own transaction counters for the
+#      database around HANDSHAKES handshakes, less the same idle period's;
+#   4. a new instance (127.0.0.4): process start until /health says every name is served
+#      stapled, loaded from PostgreSQL (ROUNDS times, median).
+#
+#   Benchmarks/Cluster/run.sh          environment: NAMES, VALIDITY, OBSERVE, ROUNDS, RESULTS
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+count="${NAMES:-1000}"
+validity="${VALIDITY:-3}"
+observe="${OBSERVE:-240}"
+rounds="${ROUNDS:-5}"
+results="${RESULTS:-}"
+addresses=(127.0.0.1 127.0.0.2 127.0.0.3)
+
+log() { echo "cluster-bench: $*" >&2; }
+scripts/install-deps.sh
+command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
+
+log "building autocert-server, autocert-demo-ca (release) and the handshake client"
+swift build -c release --product autocert-server >&2
+swift build -c release --product autocert-demo-ca >&2
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d /tmp/autocert-cluster-bench.XXXXXX)"
+gcc -O2 -o "$work/handshake_client" Benchmarks/TLSHandshake/handshake_client.c -lssl -lcrypto
+
+ca_pid="" pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null || true
+  [ -n "$ca_pid" ] && for _ in $(seq 1 100); do kill -0 "$ca_pid" 2>/dev/null || break; sleep 0.1; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+wait_for() {  # wait_for DESCRIPTION SECONDS COMMAND...: a bounded poll
+  local what="$1" seconds="$2"; shift 2
+  for _ in $(seq 1 $((seconds * 20))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  log "timed out waiting for $what"; return 1
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES="$validity" "$bin/autocert-demo-ca" "$work/ca.env" --postgres > "$work/ca.log" 2>&1 &
+ca_pid=$!
+wait_for "the demo CA and PostgreSQL" 120 test -s "$work/ca.env" || { cat "$work/ca.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+source "$work/ca.env"
+psql_autocert() { eval "$POSTGRES_PSQL" -A -t -c "\"$1\""; }
+psql_postgres() { eval "${POSTGRES_PSQL% -d *}" -d postgres -A -t -c "\"$1\""; }
+
+names=(); for i in $(seq -w 1 "$count"); do names+=("n$i.bench.test"); done
+printf -- '--domain\n%s\n' "${names[@]}" > "$work/domain-args"
+mapfile -t domain_args < "$work/domain-args"
+port="$TLSALPN01_PORT"
+
+start_instance() {  # start_instance ADDRESS LOG [extra args]: prints the PID
+  local address="$1" out="$2"; shift 2
+  "$bin/autocert-server" --host "$address" --threads 1 --https-port "$port" --http-port "$HTTP01_PORT" "${domain_args[@]}" \
+    --directory "$ACME_DIRECTORY" --ca-roots "$ACME_CA_ROOTS" --accept-tos \
+    --storage "$POSTGRES_URL" --storage-password-file "$POSTGRES_PASSWORD_FILE" "$@" > "$out" 2>&1 &
+  echo $!
+}
+for i in 0 1 2; do
+  pids+=("$(start_instance "${addresses[$i]}" "$work/server-$i.log")")
+  wait_for "the instance on ${addresses[$i]}" 60 bash -c "exec 3<>/dev/tcp/${addresses[$i]}/$port" || { cat "$work/server-$i.log" >&2; exit 1; }
+done
+
+log "1. asking $count names of all three instances at once (16 handshakes at a time)"
+started=$(now_ms)
+for name in "${names[@]}"; do for address in "${addresses[@]}"; do echo "$address $name"; done; done | shuf > "$work/pairs"
+xargs -P 16 -L 1 sh -c 'timeout 180 openssl s_client -connect "$0:'"$port"'" -servername "$1" -status </dev/null >/dev/null 2>&1 || true' < "$work/pairs"
+issue_seconds=$(( ($(now_ms) - started) / 1000 ))
+orders=$(cat "$work"/server-*.log | grep -c "ACME order created" || true)
+issued=$(cat "$work"/server-*.log | grep -c "ACME certificate issued" || true)
+wait_for "the first staples" 60 bash -c "[ \"\$(cat $OCSP_REQUESTS_FILE)\" -ge $count ]" || true
+first_window=$(cat "$OCSP_REQUESTS_FILE")
+log "   orders $orders, issued $issued, first-window OCSP requests $first_window ($issue_seconds s)"
+
+log "3. database statements per handshake"
+"$work/handshake_client" 127.0.0.1 "$port" "${names[0]}" 5 expect-staple >/dev/null  # warm
+xacts() { sleep 11; psql_postgres "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'autocert'"; }
+a=$(xacts)
+started=$(now_ms)
+handshakes=0
+for name in "${names[@]}"; do
+  for address in "${addresses[@]}"; do
+    out="$("$work/handshake_client" "$address" "$port" "$name" 2 expect-staple)"
+    handshakes=$(( handshakes + $(sed -n 's/.*handshakes=\([0-9]*\).*/\1/p' <<<"$out") ))
+    grep -q "failures=0" <<<"$out" || log "   handshake failures for $name at $address: $out"
+  done
+done
+load_ms=$(( $(now_ms) - started ))
+b=$(xacts)
+sleep $(( load_ms / 1000 ))   # the same length of time, idle, for the background rate
+c=$(xacts)
+per_handshake=$(python3 -c "print(f'{(($b-$a)-($c-$b))/$handshakes:.4f}')")
+log "   $handshakes handshakes: $((b - a)) statements during the load, $((c - b)) in as long idle: $per_handshake per handshake"
+
+log "2. refresh windows: observing $observe s of $validity-minute responses"
+before_requests=$(cat "$OCSP_REQUESTS_FILE")
+before_fetched=$(cat "$work"/server-*.log | grep -c "stapling: fetched" || true)
+before_adopted=$(cat "$work"/server-*.log | grep -c "stapling: adopted" || true)
+sleep "$observe"  # a measurement period, not a wait for readiness
+requests=$(( $(cat "$OCSP_REQUESTS_FILE") - before_requests ))
+fetched=$(( $(cat "$work"/server-*.log | grep -c "stapling: fetched" || true) - before_fetched ))
+adopted=$(( $(cat "$work"/server-*.log | grep -c "stapling: adopted" || true) - before_adopted ))
+per_window=$(python3 -c "w=($fetched+$adopted)/3; print(f'{$requests/w:.3f}' if w else 'n/a')")
+log "   responder requests $requests, fetches $fetched, adoptions $adopted: $per_window requests per certificate per window"
+
+log "4. a new instance on 127.0.0.4 loading $count certificates and staples from PostgreSQL ($rounds rounds)"
+metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+loads=()
+for round in $(seq 1 "$rounds"); do
+  started=$(now_ms)
+  pid=$(start_instance 127.0.0.4 "$work/new-$round.log" --metrics-port "$metrics_port" --metrics-host 127.0.0.1)
+  pids+=("$pid")
+  wait_for "the new instance to serve every name stapled" 60 \
+    bash -c "curl -s --max-time 1 http://127.0.0.1:$metrics_port/health | grep -q '^$count served, $count stapled'" \
+    || { tail -20 "$work/new-$round.log" >&2; curl -s "http://127.0.0.1:$metrics_port/health" | head -3 >&2; exit 1; }
+  loads+=($(( $(now_ms) - started )))
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+load_median=$(printf '%s\n' "${loads[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+log "   process start to every name served stapled: ${loads[*]} ms (median $load_median ms)"
+fetched_by_new=$(cat "$work"/new-*.log | grep -c "stapling: fetched" || true)
+orders_by_new=$(cat "$work"/new-*.log | grep -c "ACME order created" || true)
+
+table="| figure | result | target |
+|---|---|---|
+| names | $count | |
+| orders that reached the CA | $orders ($issued issued, $issue_seconds s) | $count |
+| OCSP requests, first window | $first_window | $count |
+| OCSP requests per certificate per refresh window ($observe s, $validity-min responses: $requests requests, $fetched fetches, $adopted adoptions) | $per_window | 1 |
+| database statements per handshake ($handshakes handshakes; $((b - a)) during, $((c - b)) idle) | $per_handshake | 0 |
+| new instance: start → all $count served stapled (median of $rounds: ${loads[*]} ms) | $load_median ms | ≤ 2000 ms |
+| new instance: OCSP fetches, orders | $fetched_by_new, $orders_by_new | 0, 0 |"
+echo "$table"
+[ -n "$results" ] && echo "$table" > "$results"
+exit 0
