@@ -22,28 +22,14 @@ swift build --product autocert-demo-ca >/dev/null
 swift build --product ocsp >/dev/null
 bin="$(swift build --show-bin-path)"
 
+prefix=demo-cluster
 work="$(mktemp -d /tmp/autocert-cluster-demo.XXXXXX)"
-ca_pid="" server_pids=()
-cleanup() {
-  for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null || true
-  [ -n "$ca_pid" ] && for _ in $(seq 1 100); do kill -0 "$ca_pid" 2>/dev/null || break; sleep 0.1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {  # wait_for DESCRIPTION SECONDS COMMAND...: a bounded poll
-  local what="$1" seconds="$2"; shift 2
-  for _ in $(seq 1 $((seconds * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "demo-cluster: timed out waiting for $what" >&2; return 1
-}
+# shellcheck source=scripts/lib/processes.sh
+source scripts/lib/processes.sh
+trap 'stop_processes; rm -rf "$work"' EXIT
 
 echo "demo-cluster: starting PostgreSQL, Pebble, pebble-challtestsrv and the OCSP responder"
-"$bin/autocert-demo-ca" "$work/ca.env" --postgres > "$work/ca.log" 2>&1 &
-ca_pid=$!
-wait_for "the demo CA and PostgreSQL" 120 test -s "$work/ca.env" || { cat "$work/ca.log"; exit 1; }
-# shellcheck disable=SC1091
-source "$work/ca.env"
+start_demo_ca "$bin" --postgres
 echo "demo-cluster: ACME directory $ACME_DIRECTORY, OCSP responder $OCSP_RESPONDER, storage $POSTGRES_URL"
 
 domains=(); for name in "${names[@]}"; do domains+=(--domain "$name"); done
@@ -53,7 +39,7 @@ for i in 0 1 2; do
     --https-port "$TLSALPN01_PORT" --http-port "$HTTP01_PORT" "${domains[@]}" \
     --directory "$ACME_DIRECTORY" --ca-roots "$ACME_CA_ROOTS" --email demo@example.com --accept-tos \
     --storage "$POSTGRES_URL" --storage-password-file "$POSTGRES_PASSWORD_FILE" > "$work/server-$i.log" 2>&1 &
-  server_pids+=($!)
+  remember $!
 done
 for i in 0 1 2; do
   wait_for "the instance on ${addresses[$i]} to listen" 60 bash -c "exec 3<>/dev/tcp/${addresses[$i]}/$TLSALPN01_PORT" \

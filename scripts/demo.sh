@@ -20,28 +20,14 @@ swift build --product autocert-demo-ca >/dev/null
 swift build --product ocsp >/dev/null
 bin="$(swift build --show-bin-path)"
 
+prefix=demo
 work="$(mktemp -d /tmp/autocert-https-demo.XXXXXX)"
-ca_pid="" server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null || true
-  [ -n "$ca_pid" ] && for _ in $(seq 1 50); do kill -0 "$ca_pid" 2>/dev/null || break; sleep 0.1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for() {  # wait_for DESCRIPTION SECONDS COMMAND...: a bounded poll
-  local what="$1" seconds="$2"; shift 2
-  for _ in $(seq 1 $((seconds * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "demo: timed out waiting for $what" >&2; return 1
-}
+# shellcheck source=scripts/lib/processes.sh
+source scripts/lib/processes.sh
+trap 'stop_processes; rm -rf "$work"' EXIT
 
 echo "demo: starting Pebble, pebble-challtestsrv and the OCSP responder"
-"$bin/autocert-demo-ca" "$work/ca.env" > "$work/ca.log" 2>&1 &
-ca_pid=$!
-wait_for "the demo CA" 60 test -s "$work/ca.env" || { cat "$work/ca.log"; exit 1; }
-# shellcheck disable=SC1091
-source "$work/ca.env"
+start_demo_ca "$bin"
 echo "demo: ACME directory $ACME_DIRECTORY, OCSP responder $OCSP_RESPONDER"
 
 # Pebble validates tls-alpn-01 on TLSALPN01_PORT and http-01 on HTTP01_PORT: the server
@@ -52,7 +38,7 @@ domains=(); for name in "${names[@]}"; do domains+=(--domain "$name"); done
   --https-port "$TLSALPN01_PORT" --http-port "$HTTP01_PORT" "${domains[@]}" \
   --directory "$ACME_DIRECTORY" --ca-roots "$ACME_CA_ROOTS" --email demo@example.com --accept-tos \
   --storage "$work/storage" > "$work/server.log" 2>&1 &
-server_pid=$!
+remember $!
 wait_for "$server to listen" 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$TLSALPN01_PORT" || { cat "$work/server.log"; exit 1; }
 
 curl -s --max-time 10 "$PEBBLE_MANAGEMENT/roots/0" --cacert "$ACME_CA_ROOTS" > "$work/pebble-root.pem"

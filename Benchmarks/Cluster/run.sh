@@ -31,26 +31,14 @@ bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d /tmp/autocert-cluster-bench.XXXXXX)"
 gcc -O2 -o "$work/handshake_client" Benchmarks/TLSHandshake/handshake_client.c -lssl -lcrypto
 
-ca_pid="" pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -n "$ca_pid" ] && kill "$ca_pid" 2>/dev/null || true
-  [ -n "$ca_pid" ] && for _ in $(seq 1 100); do kill -0 "$ca_pid" 2>/dev/null || break; sleep 0.1; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_for() {  # wait_for DESCRIPTION SECONDS COMMAND...: a bounded poll
-  local what="$1" seconds="$2"; shift 2
-  for _ in $(seq 1 $((seconds * 20))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.05; done
-  log "timed out waiting for $what"; return 1
-}
+prefix=cluster-bench
+# shellcheck source=scripts/lib/processes.sh
+source scripts/lib/processes.sh
+trap 'stop_processes; rm -rf "$work"' EXIT
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES="$validity" "$bin/autocert-demo-ca" "$work/ca.env" --postgres > "$work/ca.log" 2>&1 &
-ca_pid=$!
-wait_for "the demo CA and PostgreSQL" 120 test -s "$work/ca.env" || { cat "$work/ca.log" >&2; exit 1; }
-# shellcheck disable=SC1091
-source "$work/ca.env"
+export AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES="$validity"
+start_demo_ca "$bin" --postgres
 psql_autocert() { eval "$POSTGRES_PSQL" -A -t -c "\"$1\""; }
 psql_postgres() { eval "${POSTGRES_PSQL% -d *}" -d postgres -A -t -c "\"$1\""; }
 
@@ -59,15 +47,16 @@ printf -- '--domain\n%s\n' "${names[@]}" > "$work/domain-args"
 mapfile -t domain_args < "$work/domain-args"
 port="$TLSALPN01_PORT"
 
-start_instance() {  # start_instance ADDRESS LOG [extra args]: prints the PID
+start_instance() {  # start_instance ADDRESS LOG [extra args]: sets instance_pid
   local address="$1" out="$2"; shift 2
   "$bin/autocert-server" --host "$address" --threads 1 --https-port "$port" --http-port "$HTTP01_PORT" "${domain_args[@]}" \
     --directory "$ACME_DIRECTORY" --ca-roots "$ACME_CA_ROOTS" --accept-tos \
     --storage "$POSTGRES_URL" --storage-password-file "$POSTGRES_PASSWORD_FILE" "$@" > "$out" 2>&1 &
-  echo $!
+  instance_pid=$!
+  remember "$instance_pid"
 }
 for i in 0 1 2; do
-  pids+=("$(start_instance "${addresses[$i]}" "$work/server-$i.log")")
+  start_instance "${addresses[$i]}" "$work/server-$i.log"
   wait_for "the instance on ${addresses[$i]}" 60 bash -c "exec 3<>/dev/tcp/${addresses[$i]}/$port" || { cat "$work/server-$i.log" >&2; exit 1; }
 done
 
@@ -118,13 +107,14 @@ metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1"
 loads=()
 for round in $(seq 1 "$rounds"); do
   started=$(now_ms)
-  pid=$(start_instance 127.0.0.4 "$work/new-$round.log" --metrics-port "$metrics_port" --metrics-host 127.0.0.1)
-  pids+=("$pid")
+  start_instance 127.0.0.4 "$work/new-$round.log" --metrics-port "$metrics_port" --metrics-host 127.0.0.1
+  pid="$instance_pid"
   wait_for "the new instance to serve every name stapled" 60 \
     bash -c "curl -s --max-time 1 http://127.0.0.1:$metrics_port/health | grep -q '^$count served, $count stapled'" \
     || { tail -20 "$work/new-$round.log" >&2; curl -s "http://127.0.0.1:$metrics_port/health" | head -3 >&2; exit 1; }
   loads+=($(( $(now_ms) - started )))
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid"
+  wait_for "the new instance to stop" 20 bash -c "! kill -0 $pid"
 done
 load_median=$(printf '%s\n' "${loads[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 log "   process start to every name served stapled: ${loads[*]} ms (median $load_median ms)"
