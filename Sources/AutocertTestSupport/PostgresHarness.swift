@@ -75,13 +75,37 @@ public final class PostgresHarness: Sendable {
     }
 
     /// Stops the server by its PID (SIGINT, PostgreSQL's fast shutdown: clients are
-    /// disconnected at once), then SIGKILL after `grace`; the data directory stays.
+    /// disconnected at once), then SIGKILL after `grace`; the data directory stays. A server
+    /// frozen by ``signalEveryProcess(_:)`` is thawed first.
     public func shutDown(grace: Duration = .seconds(10)) async {
         guard let process = server.withLock({ $0 }), process.isRunning else { return }
+        signalEveryProcess(SIGCONT)
         kill(process.pid, SIGINT)
         if (try? await process.waitForExit(timeout: grace)) == nil {
             kill(process.pid, SIGKILL)
             _ = try? await process.waitForExit(timeout: .seconds(10))
+        }
+    }
+
+    /// Sends `signal` to the server and every process it started (its backends and helpers):
+    /// SIGSTOP freezes it with every connection open, as a hung server or a network that drops
+    /// packets would; SIGCONT thaws it.
+    public func signalEveryProcess(_ signal: Int32) {
+        guard let process = server.withLock({ $0 }), process.isRunning else { return }
+        kill(process.pid, signal)
+        for child in Self.children(of: process.pid) { kill(child, signal) }
+    }
+
+    /// The processes whose parent is `pid`, read from /proc.
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            // /proc/PID/stat: "PID (COMMAND) STATE PPID …"; COMMAND may hold spaces, so read after its ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
         }
     }
 

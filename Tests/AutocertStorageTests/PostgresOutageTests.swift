@@ -3,6 +3,9 @@ import AutocertStorage
 import AutocertTestSupport
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// PostgreSQL stopped under a running storage, then started again on the same data.
 @Suite("PostgresStorage outage")
@@ -56,6 +59,30 @@ struct PostgresOutageTests {
                 #expect(postgres.logs.contains(.notice, "PostgreSQL is reachable again"))
                 let warnings = postgres.logs.messages.filter { $0.contains("lost the connection to PostgreSQL") }
                 #expect(warnings.count == 2, "one per instance: \(postgres.logs.text)")
+            }
+        }
+    }
+
+    @Test("PostgreSQL frozen with its connections open (SIGSTOP): operations fail with unavailable within their timeout instead of hanging; thawed, they work again")
+    func frozenAndThawed() async throws {
+        try await PostgresFixture.with { postgres in
+            let storage = try await postgres.open(operationTimeout: .seconds(2))
+            try await PostgresFixture.running([storage]) {
+                try await storage.put("before", [1])
+                postgres.harness.signalEveryProcess(SIGSTOP)
+                for attempt in 0..<3 {
+                    let started = ContinuousClock.now
+                    let error = await expectStorageError(.unavailable, "get \(attempt) while PostgreSQL is frozen") { _ = try await storage.get("before") }
+                    #expect(error?.reason.contains(postgres.harness.url) == true, "\(String(describing: error))")
+                    // The first finds its pooled connection open and hung, and times out (later ones
+                    // may be handed that connection while it closes, and fail at once).
+                    if attempt == 0 { #expect(error?.reason.contains("did not read 'before' within") == true, "\(String(describing: error))") }
+                    #expect(ContinuousClock.now - started < .seconds(4), "took \(ContinuousClock.now - started)")
+                }
+                postgres.harness.signalEveryProcess(SIGCONT)
+                try await Poll.until("the storage to work again", timeout: .seconds(30), interval: .milliseconds(200)) {
+                    (try? await storage.get("before")) == [1]
+                }
             }
         }
     }
