@@ -64,30 +64,31 @@ extension PostgresStorage {
             state.withLock { $0.listening = false }
             _ = connection.close() as EventLoopFuture<Void>
         }
-        try await connection.listen(on: PostgresSchema.changesChannel) { notifications in
-            state.withLock {
-                $0.listening = true
-                $0.problem = nil
-            }
-            connected()
-            // The notification stream need not end when the connection drops; the close future
-            // does. A network that drops packets silently closes nothing: the heartbeat notices.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await notification in notifications { broadcast.publish(notification.payload) }
+        // Cancellation closes the connection, which ends every wait on it (LISTEN's answer too).
+        try await withTaskCancellationHandler {
+            try await connection.listen(on: PostgresSchema.changesChannel) { notifications in
+                state.withLock {
+                    $0.listening = true
+                    $0.problem = nil
                 }
-                group.addTask { try await connection.closeFuture.get() }
-                group.addTask { try await self.heartbeat(on: connection) }
-                defer {
-                    group.cancelAll()
-                    _ = connection.close() as EventLoopFuture<Void>
-                }
-                try await withTaskCancellationHandler {
+                connected()
+                // The notification stream need not end when the connection drops; the close future
+                // does. A network that drops packets silently closes nothing: the heartbeat notices.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await notification in notifications { broadcast.publish(notification.payload) }
+                    }
+                    group.addTask { try await connection.closeFuture.get() }
+                    group.addTask { try await self.heartbeat(on: connection) }
+                    defer {
+                        group.cancelAll()
+                        _ = connection.close() as EventLoopFuture<Void>
+                    }
                     try await group.next()
-                } onCancel: {
-                    _ = connection.close() as EventLoopFuture<Void>
                 }
             }
+        } onCancel: {
+            _ = connection.close() as EventLoopFuture<Void>
         }
         if !Task.isCancelled { throw ConnectionClosed() }
     }
