@@ -46,10 +46,18 @@ public final class PebbleOCSPResponder: Sendable {
         self.sync = sync
         self.state = state
         self.directory = directory
+        // One request at a time, as the `openssl ocsp` daemon behind it serves them anyway:
+        // concurrent index updates would race each other's rewrite and reload (the daemon
+        // notices a new index by its inode and one-second mtime), and a request for a serial
+        // another request just added could reach the daemon before its reload, which then
+        // answers `unknown`. Each connection has its own thread, so blocking here is fine.
+        let oneAtATime = NSLock()
         self.front = try LoopbackHTTPServer { request in
             guard let current = sync.withLock({ $0 }) else {
                 return .respond(status: 503, headers: [("Retry-After", "1")], body: Array("not started".utf8))
             }
+            oneAtATime.lock()
+            defer { oneAtATime.unlock() }
             return Blocking.run { await current.answer(request) }
         }
         self.port = front.port
