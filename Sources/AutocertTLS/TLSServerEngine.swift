@@ -29,12 +29,13 @@ package protocol TLSServerEngine: AnyObject {
     /// Decrypts one record's plaintext (at most `buffer.count` bytes) into `buffer`; returns
     /// how many bytes it wrote, and `.wantMore` when the library needs more ciphertext.
     func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus)
-    /// Encrypts `plaintext` (the output is then in ``takeOutput(allocator:)``).
+    /// Encrypts `plaintext` in records of at most 2^14 bytes (RFC 8446 §5.1), as few as that
+    /// allows; the records are then in ``takeOutput()``.
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus
     /// Queues close_notify (RFC 8446 §6.1).
     func shutdown()
     /// The ciphertext the library produced since the last call, or nil when there is none.
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer?
+    func takeOutput() -> ByteBuffer?
     /// The ALPN protocol negotiated (RFC 7301 §3.2).
     var negotiatedProtocol: String? { get }
     /// The version negotiated, as the library names it.

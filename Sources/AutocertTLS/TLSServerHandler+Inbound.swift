@@ -91,7 +91,8 @@ extension TLSServerHandler {
             metrics?.recordCompleted()
             context.fireUserInboundEventTriggered(event)
             context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: event.applicationProtocol))
-            writePending(engine, context: context)
+            writePending(context: context)
+            guard case .established(let engine) = state else { return }
             decrypt(engine, context: context)
         }
     }
@@ -113,6 +114,7 @@ extension TLSServerHandler {
                 case .wantMore:
                     if count == 0 { return }
                 case .closed:  // the peer's close_notify, answered with ours (RFC 8446 §6.1)
+                    guard encryptUnflushed(engine, context: context) else { return }
                     engine.shutdown()
                     sendOutput(engine, context: context)
                     state = .closing(engine)
@@ -127,14 +129,9 @@ extension TLSServerHandler {
         }
     }
 
-    /// The largest plaintext a TLS record carries (RFC 8446 §5.1).
-    static let maximumPlaintextRecord = 16_384
-
-    func sendOutput(_ engine: Engine, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
-        if let output = engine.takeOutput(allocator: context.channel.allocator) {
-            context.writeAndFlush(wrapOutboundOut(output), promise: promise)
-        } else {
-            promise?.succeed(())
+    func sendOutput(_ engine: Engine, context: ChannelHandlerContext) {
+        if let output = engine.takeOutput() {
+            context.writeAndFlush(wrapOutboundOut(output), promise: nil)
         }
     }
 }

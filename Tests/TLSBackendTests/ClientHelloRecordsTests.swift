@@ -77,7 +77,7 @@ final class RecordingEngine: TLSServerEngine {
     func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) { (0, .wantMore) }
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus { .incomplete }
     func shutdown() {}
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? { nil }
+    func takeOutput() -> ByteBuffer? { nil }
     var negotiatedProtocol: String? { nil }
     var protocolVersion: String { "none" }
     var stapled: Bool { false }

@@ -17,8 +17,8 @@ final class GnuTLSSession: TLSServerEngine {
     /// Ciphertext received and not yet pulled: the received buffer itself when nothing was
     /// pending (no copy), nil when empty.
     var input: ByteBuffer?
-    /// Ciphertext pushed and not yet taken; nil when empty.
-    var output: ByteBuffer?
+    /// Ciphertext GnuTLS pushed, handed to the handler by ``takeOutput()``.
+    var output = TLSCiphertextBuffer()
 
     init(shared: GnuTLSShared, key: GnuTLSPreparedKey, stapleSource: (any StapleSource)?, applicationProtocol: String?) throws {
         var session: gnutls_session_t?
@@ -98,8 +98,10 @@ final class GnuTLSSession: TLSServerEngine {
 
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
         var remaining = plaintext
+        output.reserve(forPlaintext: remaining.readableBytes)
         var retries = 0
         while remaining.readableBytes > 0 {
+            // One call sends at most one record of at most 2^14 bytes (RFC 8446 §5.1).
             let result = remaining.withUnsafeReadableBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
             if result < 0 {
                 let code = Int32(result)
@@ -116,9 +118,8 @@ final class GnuTLSSession: TLSServerEngine {
         _ = gnutls_bye(session, GNUTLS_SHUT_WR)
     }
 
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        defer { output = nil }
-        return output
+    func takeOutput() -> ByteBuffer? {
+        output.take()
     }
 
     var negotiatedProtocol: String? {

@@ -13,8 +13,8 @@ final class OpenSSLConnection: TLSServerEngine {
     let applicationProtocol: String?
     /// Ciphertext received and not yet read by OpenSSL; nil when empty (see ``OpenSSLBufferBIO``).
     private var input: ByteBuffer?
-    /// Ciphertext OpenSSL wrote and the handler has not taken; nil when empty.
-    private var output: ByteBuffer?
+    /// Ciphertext OpenSSL wrote, handed to the handler by ``takeOutput()``.
+    private var output = TLSCiphertextBuffer()
 
     init(context: OpenSSLContext, applicationProtocol: String?) throws {
         self.context = context
@@ -42,14 +42,7 @@ final class OpenSSLConnection: TLSServerEngine {
 
     /// Called by the BIO: appends a record OpenSSL wrote.
     func appendOutput(_ bytes: UnsafeRawBufferPointer) {
-        if output == nil {
-            // Sized for a whole first flight (certificate, staple, signature) in one allocation.
-            var buffer = ByteBufferAllocator().buffer(capacity: max(bytes.count, 4096))
-            buffer.writeBytes(bytes)
-            output = buffer
-        } else {
-            output!.writeBytes(bytes)
-        }
+        output.append(bytes)
     }
 
     deinit { if let ssl { SSL_free(ssl) } }
@@ -91,21 +84,31 @@ final class OpenSSLConnection: TLSServerEngine {
     }
 
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
-        guard plaintext.readableBytes > 0 else { return .complete }
-        ERR_clear_error()
-        let result = plaintext.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
-        if result > 0 { return .complete }
-        return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to encrypt application data"))
+        var remaining = plaintext
+        output.reserve(forPlaintext: remaining.readableBytes)
+        while remaining.readableBytes > 0 {
+            // SSL_write cuts its input in records of at most 2^14 bytes (RFC 8446 §5.1) and,
+            // without SSL_MODE_ENABLE_PARTIAL_WRITE, takes all of it or fails.
+            let chunk = remaining.readSlice(length: min(remaining.readableBytes, Self.largestWrite))!
+            ERR_clear_error()
+            let result = chunk.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+            guard result > 0 else {
+                return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to encrypt application data"))
+            }
+        }
+        return .complete
     }
+
+    /// The most one SSL_write is given (its length is an int): 1 GiB, a whole number of records.
+    private static let largestWrite = 1 << 30
 
     func shutdown() {
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
     }
 
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        defer { output = nil }
-        return output
+    func takeOutput() -> ByteBuffer? {
+        output.take()
     }
 
     var negotiatedProtocol: String? {
