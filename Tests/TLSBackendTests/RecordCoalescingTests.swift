@@ -190,10 +190,10 @@ final class FramingEngine: TLSServerEngine {
         input.clear() // the handshake's own bytes
         return .complete
     }
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
-        let count = min(buffer.count, input.readableBytes)
-        input.readWithUnsafeReadableBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<count])); return count }
-        return (count, .wantMore)
+    var unreadBytes: Int { input.readableBytes }
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+        plaintext.writeBuffer(&input)
+        return .wantMore
     }
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
         writes += 1

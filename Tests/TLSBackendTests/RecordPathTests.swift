@@ -10,7 +10,8 @@ import Testing
 /// Each backend's record path against curl, with the ciphertext the server writes recorded
 /// under the TLS handler: a response written in many small writes and one flush is one record,
 /// a 1 MiB response is cut in full records of at most 2^14 bytes (RFC 8446 §5.1) and read back
-/// intact, and write promises complete in the order written.
+/// intact, write promises complete in the order written, and a 1 MiB upload (records cut
+/// across the channel's reads, several in one read) reaches the application intact.
 @Suite("TLS backends: records as full as allowed, 1 MiB intact, promises in order (curl)", .serialized)
 struct RecordPathTests {
     /// The records the server wrote while answering, recorded below the TLS handler.
@@ -86,11 +87,42 @@ struct RecordPathTests {
         }
     }
 
+    /// Reads one request with a Content-Length body and answers with the body's length and
+    /// FNV-1a digest, computed from the plaintext exactly as it came up the pipeline.
+    final class UploadDigest: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        private let received = Mutex<[UInt8]>([])
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let answer = received.withLock { received -> String? in
+                received += unwrapInboundIn(data).readableBytesView
+                guard let end = received.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound else { return nil }
+                let head = String(decoding: received[..<end], as: UTF8.self).lowercased()
+                guard let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                      let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)),
+                      received.count - end >= length else { return nil }
+                return "\(length) \(RecordPathTests.digest(received[end..<(end + length)]))"
+            }
+            guard let answer else { return }
+            let response = "HTTP/1.1 200 OK\r\nContent-Length: \(answer.utf8.count)\r\nConnection: close\r\n\r\n\(answer)"
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    static func digest(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
     static func body(_ count: Int, seed: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ seed) % 253) } }
 
-    /// Serves one connection's answer over `backend` and fetches it with curl; returns the body
-    /// curl saved.
-    static func fetch(_ backend: BackendKind, bodyWrites: [[UInt8]], log: CiphertextLog, responder: Responder) async throws -> [UInt8] {
+    /// Serves one connection's answer over `backend` and fetches it with curl (uploading
+    /// `upload` when given); returns the body curl saved.
+    static func fetch(
+        _ backend: BackendKind, log: CiphertextLog, responder: some ChannelHandler & Sendable, upload: [UInt8]? = nil
+    ) async throws -> [UInt8] {
         let pki = try await TLSTestPKI.create()
         defer { pki.directory.remove() }
         let alpha = try await pki.issue("alpha.test", staple: false)
@@ -110,10 +142,16 @@ struct RecordPathTests {
             .bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress!.port!
         let saved = pki.directory.file("body")
+        var uploading: [String] = []
+        if let upload {
+            let path = pki.directory.file("upload")
+            try Data(upload).write(to: URL(fileURLWithPath: path))
+            uploading = ["--data-binary", "@" + path, "-H", "Content-Type: application/octet-stream"]
+        }
         let curl = try ClientProcess("curl", [
             "-sS", "--http1.1", "--max-time", "20", "--cacert", pki.caPath, "--resolve", "alpha.test:\(port):127.0.0.1",
             "-o", saved, "https://alpha.test:\(port)/",
-        ], stdin: "")
+        ] + uploading, stdin: "")
         let transcript = try await curl.finish()
         try await channel.close()
         try await group.shutdownGracefully()
@@ -126,7 +164,7 @@ struct RecordPathTests {
         let bodyWrites = (0..<100).map { Self.body(37, seed: $0) }
         let log = CiphertextLog()
         let responder = Responder(log: log, bodyWrites: bodyWrites)
-        let received = try await Self.fetch(backend, bodyWrites: bodyWrites, log: log, responder: responder)
+        let received = try await Self.fetch(backend, log: log, responder: responder)
         #expect(received == bodyWrites.flatMap { $0 })
         let answer = log.answer
         #expect(answer.records.count == 1 && !answer.cutShort, "record lengths \(answer.records)")
@@ -140,7 +178,7 @@ struct RecordPathTests {
         let bodyWrites = [Self.body(1 << 20, seed: 7), Self.body(1000, seed: 3)]
         let log = CiphertextLog()
         let responder = Responder(log: log, bodyWrites: bodyWrites)
-        let received = try await Self.fetch(backend, bodyWrites: bodyWrites, log: log, responder: responder)
+        let received = try await Self.fetch(backend, log: log, responder: responder)
         #expect(received.count == 1_049_576 && received == bodyWrites.flatMap { $0 })
         let answer = log.answer
         let plaintext = responder.plaintextLength
@@ -150,5 +188,12 @@ struct RecordPathTests {
         #expect(answer.records.dropLast().allSatisfy { $0 == 16_384 + 17 }, "records not full: \(Set(answer.records))")
         #expect(answer.records.reduce(0) { $0 + $1 - 17 } == plaintext)
         #expect(responder.completed == [0, 1])
+    }
+
+    @Test("a 1 MiB upload reaches the application intact, records cut across reads", arguments: BackendKind.allCases)
+    func oneMebibyteUpload(_ backend: BackendKind) async throws {
+        let upload = Self.body(1 << 20, seed: 11)
+        let answer = try await Self.fetch(backend, log: CiphertextLog(), responder: UploadDigest(), upload: upload)
+        #expect(String(decoding: answer, as: UTF8.self) == "\(upload.count) \(Self.digest(upload))")
     }
 }

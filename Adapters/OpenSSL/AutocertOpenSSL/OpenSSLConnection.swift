@@ -69,17 +69,33 @@ final class OpenSSLConnection: TLSServerEngine {
         }
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
-        ERR_clear_error()
-        let result = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
-        if result > 0 { return (Int(result), .wantMore) }
-        switch SSL_get_error(ssl, result) {
-        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return (0, .wantMore)
-        case SSL_ERROR_ZERO_RETURN:
-            return (0, .closed)
-        default:
-            return (0, .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client")))
+    var unreadBytes: Int { (input?.readableBytes ?? 0) + Int(SSL_pending(ssl)) }
+
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+        while true {
+            // A record whose plaintext did not fit (one OpenSSL held part of before this
+            // ciphertext came): room for the rest, or for the largest record.
+            if plaintext.writableBytes == 0 { plaintext.reserveCapacity(minimumWritableBytes: max(unreadBytes, 16_384)) }
+            ERR_clear_error()
+            var result: Int32 = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
+                result = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
+                return max(Int(result), 0)
+            }
+            if result > 0 {
+                // Without read-ahead, OpenSSL reads exactly one record at a time: with nothing
+                // unread there is no record to come, and no SSL_read is spent learning that.
+                if unreadBytes == 0 { return .wantMore }
+                continue
+            }
+            switch SSL_get_error(ssl, result) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                return .wantMore
+            case SSL_ERROR_ZERO_RETURN:
+                return .closed
+            default:
+                return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client"))
+            }
         }
     }
 
