@@ -19,7 +19,7 @@ final class OpenSSLConnection: TLSServerEngine {
     init(context: OpenSSLContext, applicationProtocol: String?) throws {
         self.context = context
         self.applicationProtocol = applicationProtocol
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         guard let ssl = SSL_new(context.pointer) else {
             throw OpenSSLErrorStack.error(.libraryFailure, "SSL_new failed; OpenSSL is out of memory")
         }
@@ -58,7 +58,7 @@ final class OpenSSLConnection: TLSServerEngine {
     }
 
     func handshake() -> TLSEngineStatus {
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         let result = SSL_do_handshake(ssl)
         if result == 1 { return .complete }
         switch SSL_get_error(ssl, result) {
@@ -76,7 +76,7 @@ final class OpenSSLConnection: TLSServerEngine {
             // A record whose plaintext did not fit (one OpenSSL held part of before this
             // ciphertext came): room for the rest, or for the largest record.
             if plaintext.writableBytes == 0 { plaintext.reserveCapacity(minimumWritableBytes: max(unreadBytes, 16_384)) }
-            ERR_clear_error()
+            OpenSSLErrorStack.clearStale()
             var result: Int32 = 0
             plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
                 result = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
@@ -106,7 +106,7 @@ final class OpenSSLConnection: TLSServerEngine {
             // SSL_write cuts its input in records of at most 2^14 bytes (RFC 8446 §5.1) and,
             // without SSL_MODE_ENABLE_PARTIAL_WRITE, takes all of it or fails.
             let chunk = remaining.readSlice(length: min(remaining.readableBytes, Self.largestWrite))!
-            ERR_clear_error()
+            OpenSSLErrorStack.clearStale()
             let result = chunk.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
             guard result > 0 else {
                 return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to encrypt application data"))
@@ -119,7 +119,7 @@ final class OpenSSLConnection: TLSServerEngine {
     private static let largestWrite = 1 << 30
 
     func shutdown() {
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         _ = SSL_shutdown(ssl)
     }
 
