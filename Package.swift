@@ -288,6 +288,7 @@ let package = Package(
             dependencies: [
                 "AutocertTLS",
                 "AutocertOpenSSL",
+                "CAutocertOpenSSL", // to leave a stale entry on OpenSSL's error queue
                 "AutocertGnuTLS",
                 "AutocertTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),

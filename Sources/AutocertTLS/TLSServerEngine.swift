@@ -26,15 +26,23 @@ package protocol TLSServerEngine: AnyObject {
     func receive(_ ciphertext: ByteBuffer)
     /// Advances the handshake as far as the received ciphertext allows.
     func handshake() -> TLSEngineStatus
-    /// Decrypts one record's plaintext (at most `buffer.count` bytes) into `buffer`; returns
-    /// how many bytes it wrote, and `.wantMore` when the library needs more ciphertext.
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus)
-    /// Encrypts `plaintext` (the output is then in ``takeOutput(allocator:)``).
+    /// Received ciphertext the library has not read, plus plaintext it has decrypted and not
+    /// returned: 0 means a ``read(into:)`` would find nothing. Otherwise an upper bound on the
+    /// plaintext of the whole records received (a record's plaintext is shorter than its
+    /// ciphertext, RFC 8446 §5.2), which sizes the buffer a read decrypts into.
+    var unreadBytes: Int { get }
+    /// Decrypts every whole record received so far into `plaintext`'s writable bytes, growing
+    /// it when they do not fit, and stops once the received ciphertext is used up, with no
+    /// library call only to learn that: `.wantMore` then means "nothing until more ciphertext".
+    /// What it decrypted before `.closed` or `.failed` is in `plaintext` too.
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus
+    /// Encrypts `plaintext` in records of at most 2^14 bytes (RFC 8446 §5.1), as few as that
+    /// allows; the records are then in ``takeOutput()``.
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus
     /// Queues close_notify (RFC 8446 §6.1).
     func shutdown()
     /// The ciphertext the library produced since the last call, or nil when there is none.
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer?
+    func takeOutput() -> ByteBuffer?
     /// The ALPN protocol negotiated (RFC 7301 §3.2).
     var negotiatedProtocol: String? { get }
     /// The version negotiated, as the library names it.

@@ -91,50 +91,43 @@ extension TLSServerHandler {
             metrics?.recordCompleted()
             context.fireUserInboundEventTriggered(event)
             context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: event.applicationProtocol))
-            writePending(engine, context: context)
+            writePending(context: context)
+            guard case .established(let engine) = state else { return }
             decrypt(engine, context: context)
         }
     }
 
+    /// Decrypts what was received and passes it up in one buffer, sized by what the library
+    /// has unread: no scratch space, no second copy, and nothing allocated when there is
+    /// nothing to read.
     func decrypt(_ engine: Engine, context: ChannelHandlerContext) {
-        // Records are decrypted into scratch space on the stack and copied into a buffer of
-        // their exact size: a read that yields nothing (close_notify, a partial record) costs
-        // no allocation, and what goes up the pipeline holds no unused 16 KiB.
-        withUnsafeTemporaryAllocation(byteCount: Self.maximumPlaintextRecord, alignment: 16) { scratch in
-            while true {
-                let (count, status) = engine.read(into: scratch)
-                if count > 0 {
-                    var plaintext = context.channel.allocator.buffer(capacity: count)
-                    plaintext.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[..<count]))
-                    context.fireChannelRead(wrapInboundOut(plaintext))
-                }
-                guard case .established = state else { return } // a handler after us may have closed
-                switch status {
-                case .wantMore:
-                    if count == 0 { return }
-                case .closed:  // the peer's close_notify, answered with ours (RFC 8446 §6.1)
-                    engine.shutdown()
-                    sendOutput(engine, context: context)
-                    state = .closing(engine)
-                    context.fireUserInboundEventTriggered(TLSUserEvent.shutdownCompleted)
-                    context.close(promise: nil)
-                    return
-                case .failed(let error):
-                    sendOutput(engine, context: context)
-                    return fail(error, context: context)
-                }
-            }
+        let unread = engine.unreadBytes
+        guard unread > 0 else { return }
+        var plaintext = context.channel.allocator.buffer(capacity: unread)
+        let status = engine.read(into: &plaintext)
+        if plaintext.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(plaintext))
+        }
+        guard case .established = state else { return } // a handler after us may have closed
+        switch status {
+        case .wantMore:
+            return
+        case .closed: // the peer's close_notify, answered with ours (RFC 8446 §6.1)
+            guard encryptUnflushed(engine, context: context) else { return }
+            engine.shutdown()
+            sendOutput(engine, context: context)
+            state = .closing(engine)
+            context.fireUserInboundEventTriggered(TLSUserEvent.shutdownCompleted)
+            context.close(promise: nil)
+        case .failed(let error):
+            sendOutput(engine, context: context)
+            fail(error, context: context)
         }
     }
 
-    /// The largest plaintext a TLS record carries (RFC 8446 §5.1).
-    static let maximumPlaintextRecord = 16_384
-
-    func sendOutput(_ engine: Engine, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
-        if let output = engine.takeOutput(allocator: context.channel.allocator) {
-            context.writeAndFlush(wrapOutboundOut(output), promise: promise)
-        } else {
-            promise?.succeed(())
+    func sendOutput(_ engine: Engine, context: ChannelHandlerContext) {
+        if let output = engine.takeOutput() {
+            context.writeAndFlush(wrapOutboundOut(output), promise: nil)
         }
     }
 }

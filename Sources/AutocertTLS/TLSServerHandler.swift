@@ -10,6 +10,12 @@ import NIOCore
 /// sends close_notify on close (RFC 8446 §6.1), and holds application writes until the
 /// handshake is done. Back-pressure is the channel's: `read()` and writability pass through.
 ///
+/// Application writes are held until the flush and then encrypted together, in records as
+/// full as RFC 8446 §5.1 allows (2^14 bytes): a response written as head, body and end goes
+/// out as one record and one write to the channel. A write that fills a record has that
+/// record encrypted and written (not flushed) at once, so no more than one record's
+/// plaintext ever waits here and the channel's writability still counts what is pending.
+///
 /// It follows SwiftNIO's TLS conventions (those of NIOSSL's handler), so that NIO's
 /// `ApplicationProtocolNegotiationHandler`, NIOHTTP2 and frameworks built on them work behind
 /// either backend unchanged: a finished handshake fires `TLSUserEvent.handshakeCompleted`
@@ -39,8 +45,14 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     var state: State = .awaitingHello(nil)
+    /// Writes made before the handshake finished, replayed once it has.
     var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     var pendingFlush = false
+    /// Plaintext written since the last flush and not yet encrypted: less than one record's
+    /// worth; nil when there is none.
+    var unflushedPlaintext: ByteBuffer?
+    /// The promises of the writes whose bytes are not yet in a ciphertext write, oldest first.
+    var unflushedPromises = WritePromises()
     var timeout: NIOScheduledCallback?
     var timerStarted = false
     var logger: Logger
@@ -170,5 +182,10 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
         let writes = pendingWrites
         pendingWrites = []
         for (_, promise) in writes { promise?.fail(error) }
+        unflushedPlaintext = nil
+        unflushedPromises.fail(error)
     }
+
+    /// The largest plaintext a TLS record carries (RFC 8446 §5.1).
+    static let maximumPlaintextRecord = 16_384
 }

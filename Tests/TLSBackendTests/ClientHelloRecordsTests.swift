@@ -74,10 +74,11 @@ final class RecordingEngine: TLSServerEngine {
 
     func receive(_ ciphertext: ByteBuffer) { received += ciphertext.readableBytesView }
     func handshake() -> TLSEngineStatus { .incomplete }
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) { (0, .wantMore) }
+    var unreadBytes: Int { 0 }
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus { .wantMore }
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus { .incomplete }
     func shutdown() {}
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? { nil }
+    func takeOutput() -> ByteBuffer? { nil }
     var negotiatedProtocol: String? { nil }
     var protocolVersion: String { "none" }
     var stapled: Bool { false }

@@ -8,15 +8,7 @@ import NIOCore
 /// Push function: GnuTLS's ciphertext goes to the session's output buffer.
 func gnuTLSPush(_ pointer: gnutls_transport_ptr_t?, _ data: UnsafeRawPointer?, _ length: Int) -> Int {
     let session = Unmanaged<GnuTLSSession>.fromOpaque(pointer!).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: data, count: length)
-    if session.output == nil {
-        // Sized for a whole first flight (certificate, staple, signature) in one allocation.
-        var buffer = ByteBufferAllocator().buffer(capacity: max(length, 4096))
-        buffer.writeBytes(bytes)
-        session.output = buffer
-    } else {
-        session.output!.writeBytes(bytes)
-    }
+    session.output.append(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 

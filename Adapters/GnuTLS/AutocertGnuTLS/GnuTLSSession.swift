@@ -17,8 +17,8 @@ final class GnuTLSSession: TLSServerEngine {
     /// Ciphertext received and not yet pulled: the received buffer itself when nothing was
     /// pending (no copy), nil when empty.
     var input: ByteBuffer?
-    /// Ciphertext pushed and not yet taken; nil when empty.
-    var output: ByteBuffer?
+    /// Ciphertext GnuTLS pushed, handed to the handler by ``takeOutput()``.
+    var output = TLSCiphertextBuffer()
 
     init(shared: GnuTLSShared, key: GnuTLSPreparedKey, stapleSource: (any StapleSource)?, applicationProtocol: String?) throws {
         var session: gnutls_session_t?
@@ -80,26 +80,46 @@ final class GnuTLSSession: TLSServerEngine {
     /// How many non-fatal results in a row a call tolerates before giving up.
     private static let retryLimit = 16
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
-        for _ in 0..<Self.retryLimit {
-            let result = gnutls_record_recv(session, buffer.baseAddress, buffer.count)
-            if result > 0 { return (result, .wantMore) }
-            if result == 0 { return (0, .closed) }
-            let code = Int32(result)
-            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED { return (0, .wantMore) }
-            if gnutls_error_is_fatal(code) == 0 { continue }
-            if code == GNUTLS_E_PREMATURE_TERMINATION {
-                return (0, .failed(GnuTLSError.error(code, .unexpectedClose, "to read: the client closed without close_notify")))
+    var unreadBytes: Int { (input?.readableBytes ?? 0) + gnutls_record_check_pending(session) }
+
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+        var retries = 0
+        while true {
+            // A record whose plaintext did not fit (one GnuTLS held part of before this
+            // ciphertext came): room for the rest, or for the largest record.
+            if plaintext.writableBytes == 0 { plaintext.reserveCapacity(minimumWritableBytes: max(unreadBytes, 16_384)) }
+            var result = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
+                result = gnutls_record_recv(session, space.baseAddress, space.count)
+                return max(result, 0)
             }
-            return (0, .failed(GnuTLSError.error(code, .libraryFailure, "to decrypt a record from the client", session: session)))
+            if result > 0 {
+                // GnuTLS pulls exactly one record at a time: with nothing unread there is no
+                // record to come, and no call is spent learning that.
+                if unreadBytes == 0 { return .wantMore }
+                continue
+            }
+            if result == 0 { return .closed }
+            let code = Int32(result)
+            if code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED { return .wantMore }
+            if gnutls_error_is_fatal(code) == 0 { // a warning alert: go on
+                retries += 1
+                if retries < Self.retryLimit { continue }
+                return .failed(TLSBackendError(.libraryFailure, "the client sent more than \(Self.retryLimit) warning alerts in a row"))
+            }
+            if code == GNUTLS_E_PREMATURE_TERMINATION {
+                return .failed(GnuTLSError.error(code, .unexpectedClose, "to read: the client closed without close_notify"))
+            }
+            return .failed(GnuTLSError.error(code, .libraryFailure, "to decrypt a record from the client", session: session))
         }
-        return (0, .failed(TLSBackendError(.libraryFailure, "the client sent more than \(Self.retryLimit) warning alerts in a row")))
     }
 
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
         var remaining = plaintext
+        output.reserve(forPlaintext: remaining.readableBytes)
         var retries = 0
         while remaining.readableBytes > 0 {
+            // One call sends at most one record of at most 2^14 bytes (RFC 8446 §5.1).
             let result = remaining.withUnsafeReadableBytes { gnutls_record_send(session, $0.baseAddress, $0.count) }
             if result < 0 {
                 let code = Int32(result)
@@ -116,9 +136,8 @@ final class GnuTLSSession: TLSServerEngine {
         _ = gnutls_bye(session, GNUTLS_SHUT_WR)
     }
 
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        defer { output = nil }
-        return output
+    func takeOutput() -> ByteBuffer? {
+        output.take()
     }
 
     var negotiatedProtocol: String? {

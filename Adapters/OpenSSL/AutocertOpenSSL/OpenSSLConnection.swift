@@ -13,13 +13,13 @@ final class OpenSSLConnection: TLSServerEngine {
     let applicationProtocol: String?
     /// Ciphertext received and not yet read by OpenSSL; nil when empty (see ``OpenSSLBufferBIO``).
     private var input: ByteBuffer?
-    /// Ciphertext OpenSSL wrote and the handler has not taken; nil when empty.
-    private var output: ByteBuffer?
+    /// Ciphertext OpenSSL wrote, handed to the handler by ``takeOutput()``.
+    private var output = TLSCiphertextBuffer()
 
     init(context: OpenSSLContext, applicationProtocol: String?) throws {
         self.context = context
         self.applicationProtocol = applicationProtocol
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         guard let ssl = SSL_new(context.pointer) else {
             throw OpenSSLErrorStack.error(.libraryFailure, "SSL_new failed; OpenSSL is out of memory")
         }
@@ -42,14 +42,7 @@ final class OpenSSLConnection: TLSServerEngine {
 
     /// Called by the BIO: appends a record OpenSSL wrote.
     func appendOutput(_ bytes: UnsafeRawBufferPointer) {
-        if output == nil {
-            // Sized for a whole first flight (certificate, staple, signature) in one allocation.
-            var buffer = ByteBufferAllocator().buffer(capacity: max(bytes.count, 4096))
-            buffer.writeBytes(bytes)
-            output = buffer
-        } else {
-            output!.writeBytes(bytes)
-        }
+        output.append(bytes)
     }
 
     deinit { if let ssl { SSL_free(ssl) } }
@@ -65,7 +58,7 @@ final class OpenSSLConnection: TLSServerEngine {
     }
 
     func handshake() -> TLSEngineStatus {
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         let result = SSL_do_handshake(ssl)
         if result == 1 { return .complete }
         switch SSL_get_error(ssl, result) {
@@ -76,36 +69,62 @@ final class OpenSSLConnection: TLSServerEngine {
         }
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> (count: Int, status: TLSEngineReadStatus) {
-        ERR_clear_error()
-        let result = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
-        if result > 0 { return (Int(result), .wantMore) }
-        switch SSL_get_error(ssl, result) {
-        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-            return (0, .wantMore)
-        case SSL_ERROR_ZERO_RETURN:
-            return (0, .closed)
-        default:
-            return (0, .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client")))
+    var unreadBytes: Int { (input?.readableBytes ?? 0) + Int(SSL_pending(ssl)) }
+
+    func read(into plaintext: inout ByteBuffer) -> TLSEngineReadStatus {
+        while true {
+            // A record whose plaintext did not fit (one OpenSSL held part of before this
+            // ciphertext came): room for the rest, or for the largest record.
+            if plaintext.writableBytes == 0 { plaintext.reserveCapacity(minimumWritableBytes: max(unreadBytes, 16_384)) }
+            OpenSSLErrorStack.clearStale()
+            var result: Int32 = 0
+            plaintext.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { space in
+                result = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
+                return max(Int(result), 0)
+            }
+            if result > 0 {
+                // Without read-ahead, OpenSSL reads exactly one record at a time: with nothing
+                // unread there is no record to come, and no SSL_read is spent learning that.
+                if unreadBytes == 0 { return .wantMore }
+                continue
+            }
+            switch SSL_get_error(ssl, result) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                return .wantMore
+            case SSL_ERROR_ZERO_RETURN:
+                return .closed
+            default:
+                return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to decrypt a record from the client"))
+            }
         }
     }
 
     func write(_ plaintext: ByteBuffer) -> TLSEngineStatus {
-        guard plaintext.readableBytes > 0 else { return .complete }
-        ERR_clear_error()
-        let result = plaintext.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
-        if result > 0 { return .complete }
-        return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to encrypt application data"))
+        var remaining = plaintext
+        output.reserve(forPlaintext: remaining.readableBytes)
+        while remaining.readableBytes > 0 {
+            // SSL_write cuts its input in records of at most 2^14 bytes (RFC 8446 §5.1) and,
+            // without SSL_MODE_ENABLE_PARTIAL_WRITE, takes all of it or fails.
+            let chunk = remaining.readSlice(length: min(remaining.readableBytes, Self.largestWrite))!
+            OpenSSLErrorStack.clearStale()
+            let result = chunk.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+            guard result > 0 else {
+                return .failed(OpenSSLErrorStack.error(.libraryFailure, "OpenSSL failed to encrypt application data"))
+            }
+        }
+        return .complete
     }
 
+    /// The most one SSL_write is given (its length is an int): 1 GiB, a whole number of records.
+    private static let largestWrite = 1 << 30
+
     func shutdown() {
-        ERR_clear_error()
+        OpenSSLErrorStack.clearStale()
         _ = SSL_shutdown(ssl)
     }
 
-    func takeOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        defer { output = nil }
-        return output
+    func takeOutput() -> ByteBuffer? {
+        output.take()
     }
 
     var negotiatedProtocol: String? {

@@ -15,6 +15,16 @@ enum OpenSSLErrorStack {
         }
     }
 
+    /// Empties the queue if something is in it: SSL_get_error reads the queue, so it must be
+    /// empty before an I/O call (SSL_get_error(3)), or a stale entry turns WANT_READ into a
+    /// failure. Every failure reported here drains it, so it is seldom non-empty (an ignored
+    /// SSL_shutdown result, other code on this event loop's thread); ERR_peek_error costs a
+    /// fifth of ERR_clear_error, which resets all 16 slots every call (OpenSSL 3.0,
+    /// Benchmarks/KeptAliveHTTPS/record_floor.c).
+    static func clearStale() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
+    }
+
     /// A ``TLSBackendError`` carrying the drained queue.
     static func error(_ code: TLSBackendError.Code, _ reason: String) -> TLSBackendError {
         TLSBackendError(code, reason, libraryErrors: drain())
