@@ -7,21 +7,38 @@ import Foundation
 /// name to 127.0.0.1, configured to write a local OCSP responder into every certificate,
 /// and that responder: a real `openssl ocsp` signing with Pebble's intermediate, in step with
 /// what Pebble issues. Everything binds 127.0.0.1. It writes the addresses to the file given
-/// as its only argument (shell `KEY=value` lines) and runs until SIGTERM or SIGINT.
+/// as its last argument (shell `KEY=value` lines) and runs until SIGTERM or SIGINT.
+///
+/// Options (before ENV_FILE), for benchmarks that run other ACME clients against it:
+/// - `--nonce-reject PERCENT`: Pebble's share of good nonces rejected as bad (default 15);
+/// - `--ocsp-without-certificates`: the responder embeds no certificate in its answers
+///   (`openssl ocsp -resp_no_certs`; Caddy 2.6 rejects an issuer-signed answer that embeds the issuer).
 @main
 struct DemoCA {
+    static let usage = "usage: autocert-demo-ca [--nonce-reject PERCENT] [--ocsp-without-certificates] ENV_FILE\n"
+
     static func main() async throws {
-        let arguments = CommandLine.arguments.dropFirst()
-        guard let envFile = arguments.first, arguments.count == 1 else {
-            FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE\n".utf8))
-            exit(64)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var options = PebbleHarness.Options()
+        var includeSignerCertificate = true
+        while arguments.count > 1 {
+            switch arguments.removeFirst() {
+            case "--nonce-reject":
+                guard let percent = Int(arguments.removeFirst()), (0...100).contains(percent) else { fail("--nonce-reject takes a percentage, 0 to 100") }
+                options.nonceRejectPercent = percent
+            case "--ocsp-without-certificates":
+                includeSignerCertificate = false
+            case let other:
+                fail("unknown option \(other)")
+            }
         }
+        guard let envFile = arguments.first, !envFile.hasPrefix("--") else { fail("the ENV_FILE argument is missing") }
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
         let responder = try PebbleOCSPResponder(directory: work.path)
-        var options = PebbleHarness.Options()
         options.ocspResponderURL = responder.url
         let pebble = try await PebbleHarness(options)
-        try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
+        try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile,
+                                  includeSignerCertificate: includeSignerCertificate)
 
         let lines = [
             "ACME_DIRECTORY=\(pebble.directoryURL)",
@@ -38,6 +55,12 @@ struct DemoCA {
         await responder.stop()
         await pebble.stop()
         work.remove()
+    }
+
+    /// Says what is wrong with the command line, and exits with EX_USAGE.
+    static func fail(_ reason: String) -> Never {
+        FileHandle.standardError.write(Data("autocert-demo-ca: \(reason)\n\(usage)".utf8))
+        exit(64)
     }
 
     /// Returns when the process receives SIGTERM or SIGINT.
