@@ -18,6 +18,9 @@ extension Manager {
             return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
         }
         try checkRecentFailure(name)
+        // The CA side (directory, nonce, account) gets ready while the order lock is taken and
+        // the key is made and stored; the order waits for it inside the authority.
+        async let authorityReady: Void = authority.prepare()
         let outcome: Obtained
         do {
             outcome = try await underOrderLock(name) { lock in
@@ -26,9 +29,11 @@ extension Manager {
                 return .issued(try await self.issue(name, reusing: nil, fencedBy: lock))
             }
         } catch {
+            await authorityReady
             let failure = recordFailure(name, error)
             throw failure
         }
+        await authorityReady
         schedule.withLock { _ = $0.failures.removeValue(forKey: name) }
         switch outcome {
         case .stored(let record):
