@@ -71,7 +71,10 @@ extension ACMEClient {
 
         async let cleanedUp: Void = Self.cleanUp(presented.map { ($0.0, $0.1) }, solver: solver)
         do {
-            let ready = try await waitForOrder(order, account: account)
+            // The order object is from its creation: fetch it at once (RFC 8555 §7.4: it is
+            // `ready` as soon as its authorizations are valid) and pause only if it is not yet.
+            let (current, retryAfter) = try await fetchOrder(order.url, account: account)
+            let ready = try await waitForOrder(current, account: account, initialRetryAfter: retryAfter)
             let certificateKey = try key ?? ACMECertificateKey.generate()
             let csr = try CSRBuilder.csr(for: names, key: certificateKey, mustStaple: mustStaple)
             let valid = ready.status == .valid ? ready : try await finalize(ready, csrDER: csr, account: account)
