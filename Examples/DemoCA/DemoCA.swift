@@ -7,7 +7,7 @@ import Foundation
 /// name to 127.0.0.1, configured to write a local OCSP responder into every certificate,
 /// and that responder: a real `openssl ocsp` signing with Pebble's intermediate, in step with
 /// what Pebble issues. Everything binds 127.0.0.1. It writes the addresses to the file given
-/// as its only argument (shell `KEY=value` lines), keeps the number of OCSP requests answered
+/// as its last argument (shell `KEY=value` lines), keeps the number of OCSP requests answered
 /// so far in `ENV_FILE.ocsp-requests` (rewritten every 200 ms), and runs until SIGTERM or
 /// SIGINT. `pebble-challtestsrv`'s management API (`CHALLTESTSRV_MANAGEMENT`, e.g. `/add-a`)
 /// points names at other loopback addresses.
@@ -15,27 +15,46 @@ import Foundation
 /// `AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES` sets how long the responder's answers are valid
 /// (default 60), for watching refreshes.
 ///
-/// With `--postgres` it also starts a throwaway PostgreSQL (its own data directory, 127.0.0.1,
-/// a free port; as the `postgres` user when root) for a cluster's shared storage, and adds
-/// `POSTGRES_URL` (no password), `POSTGRES_PASSWORD_FILE` (0600) and `POSTGRES_PSQL` (a
-/// superuser `psql` command line over the server's Unix socket, to look inside).
+/// Options (before ENV_FILE):
+/// - `--postgres`: also start a throwaway PostgreSQL (its own data directory, 127.0.0.1, a free
+///   port; as the `postgres` user when root) for a cluster's shared storage, and add
+///   `POSTGRES_URL` (no password), `POSTGRES_PASSWORD_FILE` (0600) and `POSTGRES_PSQL` (a
+///   superuser `psql` command line over the server's Unix socket, to look inside);
+/// - `--nonce-reject PERCENT`: Pebble's share of good nonces rejected as bad (default 15);
+/// - `--ocsp-without-certificates`: the responder embeds no certificate in its answers
+///   (`openssl ocsp -resp_no_certs`; Caddy 2.6 rejects an issuer-signed answer that embeds the issuer).
 @main
 struct DemoCA {
+    static let usage = "usage: autocert-demo-ca [--postgres] [--nonce-reject PERCENT] [--ocsp-without-certificates] ENV_FILE\n"
+
     static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
-        let withPostgres = arguments.last == "--postgres"
-        if withPostgres { arguments.removeLast() }
-        guard let envFile = arguments.first, arguments.count == 1 else {
-            FileHandle.standardError.write(Data("usage: autocert-demo-ca ENV_FILE [--postgres]\n".utf8))
-            exit(64)
+        var options = PebbleHarness.Options()
+        var includeSignerCertificate = true
+        var withPostgres = false
+        // `--postgres` used to come after ENV_FILE; both places are accepted.
+        if arguments.last == "--postgres" { withPostgres = true; arguments.removeLast() }
+        while arguments.count > 1 {
+            switch arguments.removeFirst() {
+            case "--postgres":
+                withPostgres = true
+            case "--nonce-reject":
+                guard let percent = Int(arguments.removeFirst()), (0...100).contains(percent) else { fail("--nonce-reject takes a percentage, 0 to 100") }
+                options.nonceRejectPercent = percent
+            case "--ocsp-without-certificates":
+                includeSignerCertificate = false
+            case let other:
+                fail("unknown option \(other)")
+            }
         }
+        guard let envFile = arguments.first, !envFile.hasPrefix("--") else { fail("the ENV_FILE argument is missing") }
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
         let validity = ProcessInfo.processInfo.environment["AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES"].flatMap(Int.init) ?? 60
         let responder = try PebbleOCSPResponder(directory: work.path, validityMinutes: validity)
-        var options = PebbleHarness.Options()
         options.ocspResponderURL = responder.url
         let pebble = try await PebbleHarness(options)
-        try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile)
+        try await responder.start(managementURL: pebble.managementURL, managementRootPEMFile: pebble.httpsRootPEMFile,
+                                  includeSignerCertificate: includeSignerCertificate)
 
         let postgres = withPostgres ? try await PostgresHarness() : nil
         var lines = [
@@ -74,6 +93,12 @@ struct DemoCA {
         await responder.stop()
         await pebble.stop()
         work.remove()
+    }
+
+    /// Says what is wrong with the command line, and exits with EX_USAGE.
+    static func fail(_ reason: String) -> Never {
+        FileHandle.standardError.write(Data("autocert-demo-ca: \(reason)\n\(usage)".utf8))
+        exit(64)
     }
 
     /// Returns when the process receives SIGTERM or SIGINT.

@@ -62,6 +62,12 @@ public final class ACMECertificateAuthority: CertificateAuthority {
         try await client.checkProfile(profile)
     }
 
+    /// Registers (or finds) the account, fetching the directory and a nonce on the way; a
+    /// failure is left for the order, which tries again and reports it.
+    public func prepare() async {
+        _ = try? await currentAccount()
+    }
+
     public func revokeCertificate(_ leafDER: [UInt8], reason: Int?) async throws {
         try await client.revoke(certificateDER: leafDER, reason: reason.map(ACMERevocationReason.init(rawValue:)), signer: .account(currentAccount()))
     }

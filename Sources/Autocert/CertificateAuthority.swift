@@ -20,11 +20,19 @@ public protocol CertificateAuthority: Sendable {
 
     /// Throws, naming the profiles the CA offers, unless it offers `profile`. Default: accepts any.
     func checkProfile(_ profile: String) async throws
+
+    /// Gets ready to issue, so that the first order does not wait for it: for ACME, the
+    /// directory, a nonce and the account (RFC 8555 §7.1.1, §7.2, §7.3). The Manager calls it
+    /// for a new name while it takes the order lock and makes the key. A failure is not
+    /// reported here: ``issueCertificate(_:challenges:)`` meets it again and throws it.
+    /// Default: nothing to do.
+    func prepare() async
 }
 
 extension CertificateAuthority {
     public func renewalInfo(forCertificate leafDER: [UInt8]) async throws -> ACMERenewalInfo? { nil }
     public func checkProfile(_ profile: String) async throws {}
+    public func prepare() async {}
 }
 
 /// What the Manager asks a ``CertificateAuthority`` for.

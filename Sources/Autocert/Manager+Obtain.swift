@@ -18,6 +18,9 @@ extension Manager {
             return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
         }
         try checkRecentFailure(name)
+        // The CA side (directory, nonce, account) gets ready while the order lock is taken and
+        // the key is made and stored; the order waits for it inside the authority.
+        async let authorityReady: Void = authority.prepare()
         let outcome: Obtained
         do {
             outcome = try await underOrderLock(name) { lock in
@@ -26,9 +29,11 @@ extension Manager {
                 return .issued(try await self.issue(name, reusing: nil, fencedBy: lock))
             }
         } catch {
+            await authorityReady
             let failure = recordFailure(name, error)
             throw failure
         }
+        await authorityReady
         schedule.withLock { _ = $0.failures.removeValue(forKey: name) }
         switch outcome {
         case .stored(let record):
@@ -91,6 +96,9 @@ extension Manager {
         }
         metrics.issuanceDuration.recordInterval(since: started)
         let record = try CertificateRecord(name: name, key: key, chain: chain, now: clock.now)
+        // The first staple fetch starts now and runs while the record is stored; ``install``
+        // then finds the certificate registered with the stapler and waits for that fetch.
+        _ = await registerForStapling(record)
         do {
             try await store(CertificateRecord.storageName(for: name), Array(record.pem.utf8), fencedBy: lock)
             try await storage.delete(CertificateRecord.pendingKeyName(for: name))
@@ -140,16 +148,9 @@ extension Manager {
         let name = record.name
         let hasOCSP = ((try? record.leaf.extensions.authorityInformationAccess) ?? nil)?.contains { $0.method == .ocspServer } ?? false
         if !hasOCSP { noteCAWithoutOCSP(because: "the certificate of \(name) has no OCSP URL") }  // the normal case today: no warning
-        var stapleID: StapleID?
-        if let stapler, record.chain.count > 1 {
-            do {
-                // CertificateRecord verified the issuer's signature on the leaf moments ago.
-                let id = await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1], issuerSignatureVerified: true))
-                stapleID = id
-                if waitsForStaple { _ = await stapler.firstStaple(for: id, timeout: configuration.firstStapleTimeout) }
-            } catch {
-                logger.warning("the certificate cannot be stapled", metadata: ["name": "\(name)", "error": "\(error)"])
-            }
+        let stapleID = await registerForStapling(record)
+        if let stapler, let stapleID, waitsForStaple {
+            _ = await stapler.firstStaple(for: stapleID, timeout: configuration.firstStapleTimeout)
         }
         let key: CertifiedKey
         do {
@@ -178,6 +179,22 @@ extension Manager {
         }
         emit(event(renewAt))
         return key
+    }
+
+    /// Registers `record`'s certificate with the stapler (when stapling is on and the chain has
+    /// its issuer), which queues its first fetch at once (or serves a stored staple, verified
+    /// again); returns its ID, or nil when it is not stapled. Registering again changes
+    /// nothing, so ``issue(_:reusing:replacing:fencedBy:)`` calls it as soon as the chain is
+    /// downloaded and ``install(_:waitsForStaple:event:)`` again for any record.
+    func registerForStapling(_ record: CertificateRecord) async -> StapleID? {
+        guard let stapler, record.chain.count > 1 else { return nil }
+        do {
+            // CertificateRecord verified the issuer's signature on the leaf when it was made.
+            return await stapler.add(try OCSPSubject(certificate: record.leaf, issuerDER: record.chain[1], issuerSignatureVerified: true))
+        } catch {
+            logger.warning("the certificate cannot be stapled", metadata: ["name": "\(record.name)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Throws ``AutocertError/Code/recentlyFailed`` while `name` is in its retry backoff.

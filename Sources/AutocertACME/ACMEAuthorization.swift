@@ -30,11 +30,12 @@ extension ACMEClient {
         try await fetchAuthorization(url, account: account).authorization
     }
 
-    /// Polls the authorization until it is `valid` (RFC 8555 §7.5.1). Throws
+    /// Polls the authorization until it is `valid` (RFC 8555 §7.5.1), pausing as ``ACMEPolling``
+    /// says (the CA's Retry-After, else a backoff from 50 ms). Throws
     /// ``ACMEError/Code/validationFailed`` with the challenge's problem when it became invalid.
     public func waitForAuthorization(at url: String, account: ACMEAccount) async throws -> ACMEAuthorization {
         var (current, retryAfter) = try await fetchAuthorization(url, account: account)
-        let poller = configuration.polling.start()
+        var poller = configuration.polling.start(clock: pollingClock)
         while current.status != .valid {
             guard current.status == .pending else {
                 let problem = current.resource.challenges.compactMap(\.error).first

@@ -21,7 +21,8 @@ public final class ACMEClient: Sendable {
         public var maxJSONBytes: Int = 1 << 20
         /// The largest certificate chain accepted.
         public var maxCertificateChainBytes: Int = 1 << 20
-        /// How authorizations and orders are polled.
+        /// How authorizations and orders are polled: Retry-After when the CA sends it, else a
+        /// backoff from 50 ms to 4 s (``ACMEPolling``).
         public var polling = ACMEPolling()
 
         public init() {}
@@ -32,6 +33,8 @@ public final class ACMEClient: Sendable {
     public let configuration: Configuration
     let transport: any HTTPTransport
     let logger: Logger
+    /// The clock polling waits on: the system's, or in tests one that only pretends to sleep.
+    let pollingClock: any ACMEPollingClock
     let nonces = ACMENonces()
     private let cachedDirectory = Mutex<ACMEDirectory?>(nil)
     private let counters = Mutex(Statistics())
@@ -45,11 +48,17 @@ public final class ACMEClient: Sendable {
     }
 
     /// A client for `directoryURL` that sends its requests through `transport`.
-    public init(directoryURL: String, transport: any HTTPTransport, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "autocert.acme")) {
+    public convenience init(directoryURL: String, transport: any HTTPTransport, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "autocert.acme")) {
+        self.init(directoryURL: directoryURL, transport: transport, configuration: configuration, logger: logger, pollingClock: SystemPollingClock())
+    }
+
+    /// A client whose polling waits on `pollingClock` (tests).
+    init(directoryURL: String, transport: any HTTPTransport, configuration: Configuration, logger: Logger, pollingClock: any ACMEPollingClock) {
         self.directoryURL = directoryURL
         self.transport = transport
         self.configuration = configuration
         self.logger = logger
+        self.pollingClock = pollingClock
     }
 
     /// A client on the default libcurl transport, trusting the system roots and, when given,

@@ -30,7 +30,9 @@ extension ACMEClient {
     /// P-256 key when nil), and the chain downloaded.
     ///
     /// Answers are presented for all names, then the CA is told, then each authorization is
-    /// polled; every presented answer is cleaned up, on success and on failure.
+    /// polled; every presented answer is cleaned up, on success and on failure. Once every
+    /// authorization is valid the clean-up runs while the order is finalized and downloaded
+    /// (nothing after validation reads the answers), and it is over before this returns or throws.
     ///
     /// - Parameters:
     ///   - profile: the certificate profile (checked against the directory first).
@@ -63,19 +65,33 @@ extension ACMEClient {
             for (challenge, _, _) in presented { _ = try await respond(to: challenge, account: account) }
             for (_, _, url) in presented { _ = try await waitForAuthorization(at: url, account: account) }
         } catch {
-            for (challenge, identifier, _) in presented { await solver.cleanUp(challenge, for: identifier) }
+            await Self.cleanUp(presented.map { ($0.0, $0.1) }, solver: solver)
             throw error
         }
-        for (challenge, identifier, _) in presented { await solver.cleanUp(challenge, for: identifier) }
 
-        let ready = try await waitForOrder(order, account: account)
-        let certificateKey = try key ?? ACMECertificateKey.generate()
-        let csr = try CSRBuilder.csr(for: names, key: certificateKey, mustStaple: mustStaple)
-        let valid = ready.status == .valid ? ready : try await finalize(ready, csrDER: csr, account: account)
-        let chain = try await downloadCertificate(for: valid, account: account)
-        try Self.check(chain, isFor: names, key: certificateKey, url: valid.url)
-        logger.info("ACME certificate issued", metadata: ["names": "\(names)", "order": "\(valid.url)"])
-        return ACMEIssuedCertificate(order: valid, chain: chain, key: certificateKey)
+        async let cleanedUp: Void = Self.cleanUp(presented.map { ($0.0, $0.1) }, solver: solver)
+        do {
+            // The order object is from its creation: fetch it at once (RFC 8555 §7.4: it is
+            // `ready` as soon as its authorizations are valid) and pause only if it is not yet.
+            let (current, retryAfter) = try await fetchOrder(order.url, account: account)
+            let ready = try await waitForOrder(current, account: account, initialRetryAfter: retryAfter)
+            let certificateKey = try key ?? ACMECertificateKey.generate()
+            let csr = try CSRBuilder.csr(for: names, key: certificateKey, mustStaple: mustStaple)
+            let valid = ready.status == .valid ? ready : try await finalize(ready, csrDER: csr, account: account)
+            let chain = try await downloadCertificate(for: valid, account: account)
+            try Self.check(chain, isFor: names, key: certificateKey, url: valid.url)
+            logger.info("ACME certificate issued", metadata: ["names": "\(names)", "order": "\(valid.url)"])
+            await cleanedUp
+            return ACMEIssuedCertificate(order: valid, chain: chain, key: certificateKey)
+        } catch {
+            await cleanedUp
+            throw error
+        }
+    }
+
+    /// Takes down every presented answer, one after another.
+    private static func cleanUp(_ presented: [(ACMEChallenge, ACMEIdentifier)], solver: some ACMEChallengeSolver) async {
+        for (challenge, identifier) in presented { await solver.cleanUp(challenge, for: identifier) }
     }
 
     /// Checks that the CA issued what was asked (RFC 8555 §7.4): the leaf certifies the CSR's

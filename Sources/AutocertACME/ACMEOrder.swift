@@ -69,11 +69,12 @@ extension ACMEClient {
     }
 
     /// Polls the order until its status is one of `targets` (default: `ready` or `valid`),
-    /// honouring Retry-After within ``ACMEPolling`` bounds (RFC 8555 §7.5.1).
+    /// pausing as ``ACMEPolling`` says: the CA's Retry-After (RFC 8555 §7.4: a `processing`
+    /// order may carry one), else a backoff from 50 ms.
     public func waitForOrder(_ order: ACMEOrder, account: ACMEAccount, until targets: Set<ACMEStatus> = [.ready, .valid], initialRetryAfter: Duration? = nil) async throws -> ACMEOrder {
         var current = order
         var retryAfter = initialRetryAfter
-        let poller = configuration.polling.start()
+        var poller = configuration.polling.start(clock: pollingClock)
         while !targets.contains(current.status) {
             if current.status == .invalid || current.status == .expired {
                 throw ACMEError(.orderFailed, "the order is \(current.status); start a new order after fixing the cause", problem: current.resource.error, url: current.url)

@@ -65,7 +65,11 @@ public final class PebbleOCSPResponder: Sendable {
 
     /// Fetches Pebble's intermediate certificate and key from its management interface and
     /// starts the `openssl ocsp` daemon that signs with them.
-    public func start(managementURL: String, managementRootPEMFile: String) async throws {
+    ///
+    /// - Parameter includeSignerCertificate: whether responses embed the signer's (the
+    ///   intermediate's) certificate; false runs `openssl ocsp -resp_no_certs`, as Caddy 2.6
+    ///   needs (it rejects an issuer-signed response that embeds the issuer).
+    public func start(managementURL: String, managementRootPEMFile: String, includeSignerCertificate: Bool = true) async throws {
         let transport = CurlTransport(configuration: .init(caBundlePath: managementRootPEMFile))
         let limits = HTTPLimits(timeout: .seconds(10), maxBodyBytes: 256 * 1024)
         func fetch(_ path: String) async throws -> [UInt8] {
@@ -82,7 +86,8 @@ public final class PebbleOCSPResponder: Sendable {
         }
         let responder = try await OpenSSLOCSPResponder(
             directory: directory, caCertificatePath: certificatePath,
-            signerCertificatePath: certificatePath, signerKeyPath: keyPath, entries: [], validityMinutes: validityMinutes)
+            signerCertificatePath: certificatePath, signerKeyPath: keyPath, entries: [], validityMinutes: validityMinutes,
+            includeSignerCertificate: includeSignerCertificate)
         sync.withLock { $0 = IndexSync(transport: transport, limits: limits, managementURL: managementURL, responder: responder, state: state) }
     }
 

@@ -114,31 +114,6 @@ struct BadInputTests {
         #expect(error?.problem?.detail == "no")
     }
 
-    @Test("polling honours Retry-After within its minimum and maximum interval")
-    func pollingHonoursRetryAfterWithinBounds() async throws {
-        let polling = ACMEPolling(minimumInterval: .milliseconds(100), maximumInterval: .seconds(2), timeout: .seconds(10))
-        #expect(polling.pause(retryAfter: nil) == .milliseconds(100))
-        #expect(polling.pause(retryAfter: .seconds(1)) == .seconds(1))
-        #expect(polling.pause(retryAfter: .seconds(3600)) == .seconds(2))
-        #expect(polling.pause(retryAfter: .zero) == .milliseconds(100))
-
-        let pending = "{\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"},\"status\":\"pending\",\"challenges\":[]}"
-        let valid = pending.replacingOccurrences(of: "pending", with: "valid")
-        let transport = FakeTransport.ca { _, index in
-            index < 4 ? FakeTransport.json(200, pending, headers: [HTTPHeader(name: "Retry-After", value: "1")]) : FakeTransport.json(200, valid)
-        }
-        var configuration = ACMEClient.Configuration()
-        configuration.polling = polling
-        let client = ACMEClient(directoryURL: "https://ca.test/dir", transport: transport, configuration: configuration)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let authorization = try await client.waitForAuthorization(at: "https://ca.test/authz/1", account: Self.account)
-        #expect(authorization.status == .valid)
-        // Two polls answered "pending, Retry-After: 1" (requests 2 and 3), so two 1-second pauses.
-        #expect(clock.now - start >= .seconds(2))
-        #expect(transport.requests.filter { $0.method == .post }.count == 3)
-    }
-
     @Test("Link rel=alternate headers and an HTTP-date Retry-After are read")
     func headerParsing() {
         let response = HTTPResponse(status: 200, headers: [
