@@ -19,7 +19,8 @@
 # the TLS handler targets, the OCSP vector corpus for OCSPResponseFuzzer. Crashing, leaking
 # and slow inputs land in fuzz-corpus/artifacts/TARGET/. Each campaign appends a line to
 # fuzz-corpus/campaigns.tsv (date, target, executions, seconds, max_len, timeout, exit status,
-# machine), which `totals` sums: campaigns can be split across stops.
+# machine, slowest input in seconds, peak RSS in MB), which `totals` sums: campaigns can be
+# split across stops.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -118,10 +119,11 @@ run() {
   local executions
   executions="$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1)"
   [[ -n "$executions" ]] || executions="$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')"
-  local slowest; slowest="$(grep -oE 'Slowest unit: [0-9]+ s' "$log" | tail -1 || true)"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$target" "${executions:-0}" "$seconds" \
-    "$max_len" "$timeout" "$status" "$(hostname) $(nproc) cores" >> "$work/campaigns.tsv"
-  echo "fuzz: $target: ${executions:-?} executions in ${seconds}s, exit status $status (0 = no crash, leak or timeout)${slowest:+; $slowest}; artifacts in $artifacts"
+  local slowest; slowest="$(grep -E '^stat::slowest_unit_time_sec' "$log" | awk '{print $2}' | tail -1)"
+  local rss; rss="$(grep -E '^stat::peak_rss_mb' "$log" | awk '{print $2}' | tail -1)"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$target" "${executions:-0}" "$seconds" \
+    "$max_len" "$timeout" "$status" "$(hostname) $(nproc) cores" "${slowest:-?}" "${rss:-?}" >> "$work/campaigns.tsv"
+  echo "fuzz: $target: ${executions:-?} executions in ${seconds}s, exit status $status (0 = no crash, leak or timeout); slowest input ${slowest:-?} s, peak RSS ${rss:-?} MB; artifacts in $artifacts"
   return "$status"
 }
 
@@ -139,9 +141,9 @@ minimize() {
 
 totals() {
   [[ -f "$work/campaigns.tsv" ]] || { echo "fuzz: no campaign logged yet"; return 0; }
-  awk -F'\t' '{ runs[$2] += $3; secs[$2] += $4; n[$2]++; if ($7 != 0) bad[$2]++ }
-    END { printf "%-26s %14s %10s %10s %10s\n", "target", "executions", "seconds", "campaigns", "failed";
-          for (t in runs) printf "%-26s %14d %10d %10d %10d\n", t, runs[t], secs[t], n[t], bad[t] + 0 }' "$work/campaigns.tsv"
+  awk -F'\t' '{ runs[$2] += $3; secs[$2] += $4; n[$2]++; if ($7 != 0) bad[$2]++; if ($9 + 0 > slow[$2]) slow[$2] = $9 + 0 }
+    END { printf "%-26s %14s %10s %8s %10s %8s %12s\n", "target", "executions", "seconds", "exec/s", "campaigns", "failed", "slowest (s)";
+          for (t in runs) printf "%-26s %14d %10d %8d %10d %8d %12d\n", t, runs[t], secs[t], runs[t] / (secs[t] ? secs[t] : 1), n[t], bad[t] + 0, slow[t] }' "$work/campaigns.tsv"
 }
 
 case "${1:-}" in
