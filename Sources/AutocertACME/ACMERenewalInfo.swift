@@ -82,14 +82,22 @@ extension ACMEClient {
                                        : base + "/" + (try ACMECertificateIdentifier.make(certificateDER: der))
         let response = try await send(HTTPRequest(method: .get, url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]),
                                       maxBytes: configuration.maxJSONBytes, redirects: 2)
+        return try ACMERenewalInfo(response: response, url: url)
+    }
+}
+
+extension ACMERenewalInfo {
+    /// Reads the CA's answer to a renewal-information request (RFC 9773 §4.2, §4.3): its
+    /// problem document, or the window and Retry-After.
+    init(response: HTTPResponse, url: String) throws {
         if let error = ACMEResponse.error(in: response, url: url) { throw error }
         let wire = try ACMEResponse.decode(RenewalInfoWire.self, from: response, url: url, what: "renewal information")
         guard let start = RFC3339.date(wire.suggestedWindow.start), let end = RFC3339.date(wire.suggestedWindow.end) else {
             throw ACMEError(.invalidResponse, "the renewal information's window holds no RFC 3339 times (\(wire.suggestedWindow.start), \(wire.suggestedWindow.end))",
                             status: response.status, url: url)
         }
-        return ACMERenewalInfo(suggestedWindow: .init(start: start, end: end), explanationURL: wire.explanationURL,
-                               retryAfter: ACMEResponse.retryAfter(response))
+        self.init(suggestedWindow: .init(start: start, end: end), explanationURL: wire.explanationURL,
+                  retryAfter: ACMEResponse.retryAfter(response))
     }
 }
 

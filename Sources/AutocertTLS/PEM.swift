@@ -57,10 +57,15 @@ package enum PEM {
 }
 
 extension StringProtocol {
+    /// The text without the leading and trailing characters in `set`, in time linear in what
+    /// is trimmed. (Not `dropLast()`: without an argument it is `Collection`'s, which counts
+    /// the whole slice on every call, so a line ending in n blanks took n² steps.)
     fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return slice
+        let slice = Substring(self)
+        var start = slice.startIndex
+        var end = slice.endIndex
+        while start < end, set.contains(slice[start]) { slice.formIndex(after: &start) }
+        while start < end, set.contains(slice[slice.index(before: end)]) { slice.formIndex(before: &end) }
+        return slice[start..<end]
     }
 }

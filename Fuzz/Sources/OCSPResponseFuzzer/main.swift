@@ -1,10 +1,9 @@
 @_spi(OCSPWire) import AutocertOCSP
 import Foundation
+import FuzzDriver
 
 /// libFuzzer entry point: parse the input as an OCSPResponse, then run the whole verifier
 /// on it for one fixed subject. Any outcome is fine; a crash, a hang or a leak is not.
-///
-/// Built with `-parse-as-library` so this file defines no `main` (libFuzzer provides it).
 
 /// The subject every input is verified for: BoringSSL's ocsp_sign_indirect certificate and
 /// issuer (RSA; its responses use a delegated responder, so both signer paths are reachable
@@ -26,9 +25,8 @@ let fuzzSubject: OCSPSubject = {
 let fuzzPolicy = OCSPVerificationPolicy(now: Date(timeIntervalSince1970: 1_488_672_000))
 let fuzzVerifier = OCSPVerifier(subject: fuzzSubject)
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+func fuzz(_ input: UnsafeRawBufferPointer) {
+    let bytes = Array(input)
     if let response = try? OCSPResponse(derBytes: bytes) {
         // Whatever parses must re-serialise to the same bytes (DER is canonical).
         if let again = try? response.derBytes(), again != bytes {
@@ -40,25 +38,12 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     _ = try? fuzzVerifier.verify(bytes, policy: fuzzPolicy)
     _ = try? fuzzVerifier.verify(bytes, certID: fuzzSubject.certID(), policy: fuzzPolicy)
-    return 0
 }
-
-// SwiftPM links an executable target with `main` aliased to `OCSPResponseFuzzer_main`
-// (`--defsym`), which -parse-as-library leaves undefined. Define it and hand control to
-// libFuzzer's own driver, which is what libFuzzer's `main` would do.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
 
 @_cdecl("OCSPResponseFuzzer_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
     // Build the subject before the first input, so that its one-time allocations are not
     // counted against that input by the leak checker.
     _ = fuzzVerifier
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, { fuzzOneInput($0, $1) })
+    return runLibFuzzer(argc, argv, fuzz)
 }
