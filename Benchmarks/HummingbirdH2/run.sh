@@ -68,7 +68,7 @@ load() {  # load CONFIG COUNT: h2load's summary
 
 for config in "${configs[@]}"; do
   out="$(load "$config" "$warmup")"
-  grep -q "succeeded, 0 errored" <<<"$out" || { log "warm-up failed for $config:"; echo "$out" >&2; cat "$work/$config.log" >&2; exit 1; }
+  grep -Eq "succeeded, 0 (failed, 0 )?errored" <<<"$out" || { log "warm-up failed for $config:"; echo "$out" >&2; cat "$work/$config.log" >&2; exit 1; }
   grep -q "h2" <<<"$(grep -i 'Application protocol' <<<"$out")" || { log "$config did not negotiate h2"; echo "$out" >&2; exit 1; }
 done
 
@@ -77,7 +77,7 @@ for round in $(seq 1 "$rounds"); do
     before="$(cpu_ticks "${pid[$config]}")"
     out="$(load "$config" "$requests")"
     after="$(cpu_ticks "${pid[$config]}")"
-    grep -q "$requests succeeded, 0 errored" <<<"$out" || { log "round $round failed for $config:"; echo "$out" >&2; exit 1; }
+    grep -Eq "$requests succeeded, 0 (failed, 0 )?errored" <<<"$out" || { log "round $round failed for $config:"; echo "$out" >&2; exit 1; }
     rps="$(awk '/^finished in/ { print $4 }' <<<"$out")"
     echo "$config $(( after - before )) $rps" >> "$work/samples"
   done
