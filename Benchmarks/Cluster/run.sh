@@ -10,7 +10,8 @@
 #   4. a new instance (127.0.0.4): process start until /health says every name is served
 #      stapled, loaded from PostgreSQL (ROUNDS times, median).
 #
-#   Benchmarks/Cluster/run.sh          environment: NAMES, VALIDITY, OBSERVE, ROUNDS, RESULTS
+#   Benchmarks/Cluster/run.sh          environment: NAMES, VALIDITY, OBSERVE, ROUNDS, RESULTS,
+#                                      BIN (a folder with release autocert-server and autocert-demo-ca)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 count="${NAMES:-1000}"
@@ -24,10 +25,14 @@ log() { echo "cluster-bench: $*" >&2; }
 scripts/install-deps.sh
 command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 
-log "building autocert-server, autocert-demo-ca (release) and the handshake client"
-swift build -c release --product autocert-server >&2
-swift build -c release --product autocert-demo-ca >&2
-bin="$(swift build -c release --show-bin-path)"
+if [ -n "${BIN:-}" ]; then
+  bin="$BIN"
+else
+  log "building autocert-server and autocert-demo-ca (release, into .build-bench as the other benchmarks)"
+  swift build -c release --scratch-path .build-bench --product autocert-server >&2
+  swift build -c release --scratch-path .build-bench --product autocert-demo-ca >&2
+  bin="$(swift build -c release --scratch-path .build-bench --show-bin-path)"
+fi
 work="$(mktemp -d /tmp/autocert-cluster-bench.XXXXXX)"
 gcc -O2 -o "$work/handshake_client" Benchmarks/TLSHandshake/handshake_client.c -lssl -lcrypto
 
