@@ -15,7 +15,7 @@ import Foundation
 /// `AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES` sets how long the responder's answers are valid
 /// (default 60), for watching refreshes.
 ///
-/// Options (before ENV_FILE):
+/// Options (before or after ENV_FILE):
 /// - `--postgres`: also start a throwaway PostgreSQL (its own data directory, 127.0.0.1, a free
 ///   port; as the `postgres` user when root) for a cluster's shared storage, and add
 ///   `POSTGRES_URL` (no password), `POSTGRES_PASSWORD_FILE` (0600) and `POSTGRES_PSQL` (a
@@ -32,22 +32,25 @@ struct DemoCA {
         var options = PebbleHarness.Options()
         var includeSignerCertificate = true
         var withPostgres = false
-        // `--postgres` used to come after ENV_FILE; both places are accepted.
-        if arguments.last == "--postgres" { withPostgres = true; arguments.removeLast() }
-        while arguments.count > 1 {
+        var envFile: String?
+        while !arguments.isEmpty {
             switch arguments.removeFirst() {
             case "--postgres":
                 withPostgres = true
             case "--nonce-reject":
-                guard let percent = Int(arguments.removeFirst()), (0...100).contains(percent) else { fail("--nonce-reject takes a percentage, 0 to 100") }
+                guard let percent = arguments.first.flatMap({ Int($0) }), (0...100).contains(percent) else { fail("--nonce-reject takes a percentage, 0 to 100") }
+                arguments.removeFirst()
                 options.nonceRejectPercent = percent
             case "--ocsp-without-certificates":
                 includeSignerCertificate = false
-            case let other:
+            case let other where other.hasPrefix("-"):
                 fail("unknown option \(other)")
+            case let path:
+                guard envFile == nil else { fail("one ENV_FILE, not \(envFile!) and \(path)") }
+                envFile = path
             }
         }
-        guard let envFile = arguments.first, !envFile.hasPrefix("--") else { fail("the ENV_FILE argument is missing") }
+        guard let envFile else { fail("the ENV_FILE argument is missing") }
         let work = try TemporaryDirectory(prefix: "autocert-demo-ca")
         let validity = ProcessInfo.processInfo.environment["AUTOCERT_DEMO_OCSP_VALIDITY_MINUTES"].flatMap(Int.init) ?? 60
         let responder = try PebbleOCSPResponder(directory: work.path, validityMinutes: validity)
