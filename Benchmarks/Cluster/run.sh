@@ -134,6 +134,12 @@ if wants 3; then
     bash -c "curl -s --max-time 1 http://127.0.0.1:$metrics_port/health | grep -q '^$count served, $count stapled'" \
     || { tail -20 "$work/alone.log" >&2; exit 1; }
   "$work/handshake_client" 127.0.0.4 "$port" "${names[0]}" 5 expect-staple >/dev/null  # warm
+  # postgres-nio pings every idle pool connection (SELECT 1) every 30 s and closes it after
+  # 60 s idle: wait until only the LISTEN connection is left, or the pings are counted.
+  connections() { psql_postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'autocert' AND backend_type = 'client backend'"; }
+  pool_closed() { [ "$(connections)" -le 1 ]; }
+  wait_for "the new instance's idle pool connections to close" 180 pool_closed \
+    || log "   still $(connections) connections; their keep-alive pings are in the count below"
   # PostgreSQL publishes a backend's counters within about a second and when it goes idle;
   # 11 s covers its idle flush (PGSTAT_IDLE_INTERVAL, 10 s).
   xacts() { sleep 11; psql_postgres "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'autocert'"; }

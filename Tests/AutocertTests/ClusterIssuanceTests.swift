@@ -72,6 +72,40 @@ struct ClusterIssuanceTests {
         }
     }
 
+    @Test("the handshake path reads memory only: 600 certificate selections and staple reads on three instances ask storage nothing")
+    func handshakesAskStorageNothing() async throws {
+        let names = (1...10).map { "quiet\($0).cluster.test" }
+        let storage = MemoryStorage()
+        let instances = try Self.cluster(names: names, storage: storage)
+        defer { for instance in instances { instance.stop() } }
+        try await Self.running(instances) {
+            for instance in instances {
+                for name in names { _ = try await instance.select(Harness.hello(name)) }
+            }
+            try await Poll.until("every instance to staple every name") {
+                instances.allSatisfy { $0.manager.health().stapled == names.count }
+            }
+            // Issuance, fetches and adoptions end with writes and the reads they notify; wait
+            // until storage has been quiet for 300 ms, then count.
+            var last = -1
+            try await Poll.until("storage to be quiet", interval: .milliseconds(300)) {
+                let now = storage.operationCount
+                defer { last = now }
+                return now == last
+            }
+            let before = storage.operationCount
+            for _ in 0..<20 {
+                for instance in instances {
+                    for name in names {
+                        let key = try await instance.select(Harness.hello(name))
+                        #expect(key.ocspStaple != nil, "\(name) is served stapled")
+                    }
+                }
+            }
+            #expect(storage.operationCount == before, "storage operations during 600 handshakes' lookups: \(storage.operationCount - before)")
+        }
+    }
+
     @Test("an instance that holds an order lock and dies: another orders once its lease ends")
     func lockHolderDies() async throws {
         let storage = MemoryStorage()
