@@ -21,8 +21,8 @@ import AutocertHTTP
         func count(_ success: Bool) { if success { successes += 1 } }
 
         // An error answer with the text as its Link header, and as its Retry-After when it is
-        // no longer than an HTTP-date or a number of seconds in one (the date parser costs
-        // more to create than all the rest of an input, and long values only fail sooner).
+        // no longer than an HTTP-date or a number of seconds in one (longer values fail at
+        // once in HTTPDate).
         var headers = json + [HTTPHeader(name: "Link", value: text)]
         if body.count <= 64 { headers.append(HTTPHeader(name: "Retry-After", value: text)) }
         let failure = HTTPResponse(status: 400, headers: headers, body: body, url: url)
