@@ -184,21 +184,10 @@ for round in $(seq 1 "$rounds"); do
 done
 
 # --- results ------------------------------------------------------------------------------
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=Benchmarks/lib/ratios.sh
+source "$here/../lib/ratios.sh"
 declare -A med
 for name in "${configs[@]}"; do med[$name]="$(echo "${samples[$name]}" | median)"; done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-# The median of the per-round ratios: both servers of a pair measured seconds apart, so a
-# change in the machine's load between rounds cancels out.
-paired() {
-  local values=""
-  for round in $(seq 1 "$rounds"); do values="$values $(ratio "${by_round[$1,$round]}" "${by_round[$2,$round]}")"; done
-  echo "$values" | median | awk '{ printf "%.3f", $1 }'
-}
-row() { # label a b target: one ratio row, when both servers were measured
-  [ -n "${med[$2]:-}" ] && [ -n "${med[$3]:-}" ] || return 0
-  echo "| $1 | $(ratio "${med[$2]}" "${med[$3]}") | $(paired "$2" "$3") | $4 |"
-}
 
 {
   echo "wrk -t1 -c$connections, $rounds rounds × ${duration} s interleaved, one server thread on CPU $server_cpu, wrk on CPU $client_cpu"
