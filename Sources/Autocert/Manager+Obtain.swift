@@ -138,18 +138,16 @@ extension Manager {
         logger.notice("the CA issues certificates without OCSP; Must-Staple is no longer asked of it", metadata: ["reason": "\(reason)"])
     }
 
-    /// Serves `record` for its name: registers it with the stapler (when stapling is on) and
-    /// waits, bounded, for its first staple; swaps it in with the stapler as its staple source;
-    /// plans its renewal; retires the old certificate's staple; reports `event`.
-    ///
-    /// - Parameter waitsForStaple: whether to wait (up to ``Configuration/firstStapleTimeout``)
-    ///   for a first staple when none is stored; a preload at start does not.
-    func install(_ record: CertificateRecord, waitsForStaple: Bool = true, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
+    /// Serves `record` for its name: registers it with the stapler (when stapling is on) and,
+    /// when no staple is stored, waits for its first (up to ``Configuration/firstStapleTimeout``);
+    /// swaps it in with the stapler as its staple source; plans its renewal; retires the old
+    /// certificate's staple; reports `event`.
+    func install(_ record: CertificateRecord, event: (Date) -> ManagerEvent) async throws(AutocertError) -> CertifiedKey {
         let name = record.name
         let hasOCSP = ((try? record.leaf.extensions.authorityInformationAccess) ?? nil)?.contains { $0.method == .ocspServer } ?? false
         if !hasOCSP { noteCAWithoutOCSP(because: "the certificate of \(name) has no OCSP URL") }  // the normal case today: no warning
         let stapleID = await registerForStapling(record)
-        if let stapler, let stapleID, waitsForStaple {
+        if let stapler, let stapleID {
             _ = await stapler.firstStaple(for: stapleID, timeout: configuration.firstStapleTimeout)
         }
         let key: CertifiedKey
@@ -185,7 +183,7 @@ extension Manager {
     /// its issuer), which queues its first fetch at once (or serves a stored staple, verified
     /// again); returns its ID, or nil when it is not stapled. Registering again changes
     /// nothing, so ``issue(_:reusing:replacing:fencedBy:)`` calls it as soon as the chain is
-    /// downloaded and ``install(_:waitsForStaple:event:)`` again for any record.
+    /// downloaded and ``install(_:event:)`` again for any record.
     func registerForStapling(_ record: CertificateRecord) async -> StapleID? {
         guard let stapler, record.chain.count > 1 else { return nil }
         do {

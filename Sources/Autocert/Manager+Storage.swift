@@ -14,8 +14,10 @@ extension Manager {
 
     /// Loads and serves every certificate in storage that the host policy allows, so that
     /// handshakes find them in memory from the start (what a new instance of a cluster
-    /// does); none waits for a first staple (stored staples are served at once). Returns how
-    /// many were loaded.
+    /// does). A stored staple is served at once; a certificate with none is installed after
+    /// its first fetch (bounded by ``Configuration/firstStapleTimeout``, as for a first
+    /// handshake), and a handshake for it meanwhile joins that load, so no handshake is
+    /// answered unstapled because it raced the preload. Returns how many were loaded.
     @discardableResult
     public func preloadStoredCertificates(concurrency: Int = 8) async -> Int {
         let names: [String]
@@ -60,7 +62,7 @@ extension Manager {
             loaded = true
             metrics.loaded.increment()
             logger.info("certificate loaded from storage", metadata: ["name": "\(name)", "notAfter": "\(record.notAfter)"])
-            return try await install(record, waitsForStaple: false) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
+            return try await install(record) { .loaded(name: name, notAfter: record.notAfter, renewAt: $0) }
         }
         return loaded
     }
