@@ -36,16 +36,8 @@ struct NIOConventionsTests {
         selector.add(alpha.key, for: ["alpha.test"])
         let tls = try backend.make()
         let recorder = Recorder()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler(selector: selector, logger: Logger(label: "test")))
-                    try channel.pipeline.syncOperations.addHandler(recorder)
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress!.port!
+        let server = try await TestTLSServer.start(tls, selector: selector, logger: Logger(label: "test"), after: { try $0.addHandler(recorder) })
+        let port = server.port
         let hello = OpenSSLTranscript(try await TLSClients.openssl(port: port, serverName: "alpha.test", caPath: pki.caPath, ["-alpn", "h2"]))
         #expect(hello.alpn == "h2", "\(hello.text)")
         try await Poll.until("shutdownCompleted after the client's close_notify") {
@@ -53,7 +45,6 @@ struct NIOConventionsTests {
         }
         _ = try? await ClientProcess.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)/"], stdin: "")
         try await Poll.until("the notTLS error passed up") { recorder.seen.withLock { $0.last } == "error notTLS" }
-        try await channel.close()
-        try await group.shutdownGracefully()
+        await server.stop()
     }
 }

@@ -47,23 +47,14 @@ struct OpenSSLErrorQueueTests {
         let selector = names
         let tls = try BackendKind.openssl.make()
         let recorder = StaleErrorMaker()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler(selector: selector, logger: Logger(label: "test")))
-                    try channel.pipeline.syncOperations.addHandler(recorder)
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let server = try await TestTLSServer.start(tls, selector: selector, logger: Logger(label: "test"), after: { try $0.addHandler(recorder) })
         // s_client sends one line, then close_notify.
-        let hello = OpenSSLTranscript(try await TLSClients.openssl(port: channel.localAddress!.port!, serverName: "alpha.test", caPath: pki.caPath, []))
+        let hello = OpenSSLTranscript(try await TLSClients.openssl(port: server.port, serverName: "alpha.test", caPath: pki.caPath, []))
         #expect(hello.verified, "\(hello.text)")
         try await Poll.until("the TLS handler's verdict on the client's close_notify") {
             recorder.seen.withLock { $0.count >= 3 }
         }
-        try await channel.close()
-        try await group.shutdownGracefully()
+        await server.stop()
         #expect(recorder.seen.withLock { $0 } == ["stale error left", "handshakeCompleted", "shutdownCompleted"])
     }
 }

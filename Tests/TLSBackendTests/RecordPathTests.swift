@@ -130,17 +130,9 @@ struct RecordPathTests {
         names.add(alpha.key, for: ["alpha.test"])
         let selector = names
         let tls = try backend.make(TLSServerConfiguration(applicationProtocols: ["http/1.1"]))
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let channel = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(log)
-                    try channel.pipeline.syncOperations.addHandler(tls.makeServerHandler(selector: selector, logger: Logger(label: "test")))
-                    try channel.pipeline.syncOperations.addHandler(responder)
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress!.port!
+        let server = try await TestTLSServer.start(tls, selector: selector, logger: Logger(label: "test"),
+                                                   before: { try $0.addHandler(log) }, after: { try $0.addHandler(responder) })
+        let port = server.port
         let saved = pki.directory.file("body")
         var uploading: [String] = []
         if let upload {
@@ -153,8 +145,7 @@ struct RecordPathTests {
             "-o", saved, "https://alpha.test:\(port)/",
         ] + uploading, stdin: "")
         let transcript = try await curl.finish()
-        try await channel.close()
-        try await group.shutdownGracefully()
+        await server.stop()
         #expect(curl.status == 0, "curl: \(transcript)")
         return Array(try Data(contentsOf: URL(fileURLWithPath: saved)))
     }

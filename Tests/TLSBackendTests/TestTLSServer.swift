@@ -27,20 +27,30 @@ struct TestTLSServer: Sendable {
     let channel: any Channel
     let port: Int
 
+    /// - Parameters:
+    ///   - before: adds handlers ahead of the TLS handler (they see ciphertext).
+    ///   - after: adds handlers behind it (plaintext); by default an HTTP/1.1 server answering
+    ///     every request with a fixed body.
     static func start(
-        _ backend: any TLSBackend, selector: any CertificateSelector, logger: Logger, threads: Int = 1
+        _ backend: any TLSBackend, selector: any CertificateSelector, logger: Logger, threads: Int = 1,
+        before: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void = { _ in },
+        after: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)? = nil
     ) async throws -> TestTLSServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let body = "hello from autocert-server over \(backend.name)\n"
+        let after = after ?? { pipeline in
+            try pipeline.configureHTTPServerPipeline()
+            try pipeline.addHandler(TestHelloHandler(body: body))
+        }
         do {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 2048)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try before(channel.pipeline.syncOperations)
                         try channel.pipeline.syncOperations.addHandler(backend.makeServerHandler(selector: selector, logger: logger))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(TestHelloHandler(body: body))
+                        try after(channel.pipeline.syncOperations)
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0).get()
