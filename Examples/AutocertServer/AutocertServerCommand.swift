@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autocert
 import AutocertTLS
 import ExampleSupport
 import Logging
@@ -31,6 +32,10 @@ struct AutocertServerCommand: AsyncParsableCommand {
             the end of the response before it), else it is closed (after a 408 when part of a \
             head came). At --max-connections open connections the server stops accepting (new \
             ones wait in the listen backlog) until one closes, with a warning at most every 10 s.
+            The plain-HTTP port (--http-port: http-01 answers and redirects) counts in the same \
+            cap; there a request head must be complete within --header-timeout of the \
+            connection's start or of the previous response, and a request in progress may read \
+            and write nothing for --idle-timeout.
 
             With --storage DIR, the certificates you bring without --staple are stapled \
             automatically: fetched from each certificate's OCSP URL (or --ocsp-responder), \
@@ -150,7 +155,9 @@ struct AutocertServerCommand: AsyncParsableCommand {
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
         try await OpenedStorage.running(served.storage) {
             try await ManualStaplingOptions.running(stapler, logger: logger) {
-                try await automatic.serving(manager, group: group, host: host, httpsPort: port, logger: logger) {
+                let plainLimits = PlainHTTPLimits(requestHeadTimeout: settings.headerTimeout, idleTimeout: settings.idleTimeout)
+                try await automatic.serving(manager, group: group, host: host, httpsPort: port,
+                                            limits: plainLimits, limiter: limiter, logger: logger) {
                     try await channel.closeFuture.get()
                 }
             }

@@ -16,16 +16,18 @@ private let openFiles = RLIMIT_NOFILE
 /// nothing (it waits in the kernel's listen backlog, then SYNs are dropped, which clients
 /// retry), and a client that arrives while the server is full is served as soon as a slot
 /// frees (the handshake, idle and header timeouts free them) instead of being refused.
+/// One cap for the HTTPS and the plain-HTTP listener together, as nginx's worker_connections:
+/// each listener that accepts at the cap pauses, and all resume when a connection closes.
 /// Counted on accept by ``AcceptLimitHandler`` on the listener's event loop, released by each
-/// connection's ``HTTPPipelineInstaller`` when the connection's pipeline goes away, on that
-/// connection's loop: hence atomics.
+/// HTTPS connection's ``HTTPPipelineInstaller`` when its pipeline goes away and by each
+/// plain-HTTP connection's close, on that connection's loop: hence atomics and a lock.
 final class ConnectionLimiter: Sendable {
     /// The most connections open at once.
     let maximum: Int
 
     private let open = Atomic<Int>(0)
-    private let paused = Atomic<Bool>(false)
-    private let listener = Mutex<(any Channel)?>(nil)
+    /// The listeners paused at the cap.
+    private let paused = Mutex<[any Channel]>([])
 
     init(maximum: Int) { self.maximum = maximum }
 
@@ -37,11 +39,12 @@ final class ConnectionLimiter: Sendable {
         open.add(1, ordering: .sequentiallyConsistent).newValue >= maximum
     }
 
-    /// Stops accepting (on the listener's event loop, `listener` being the listening channel).
+    /// Stops `listener` accepting (on its event loop, `listener` being a listening channel).
     func pause(_ listener: any Channel) throws {
-        self.listener.withLock { $0 = listener }
         try listener.syncOptions?.setOption(.autoRead, value: false)
-        paused.store(true, ordering: .sequentiallyConsistent)
+        paused.withLock { listeners in
+            if !listeners.contains(where: { $0 === listener }) { listeners.append(listener) }
+        }
         // A connection may have closed since the count was taken, before it could see `paused`.
         if openConnections < maximum { resume() }
     }
@@ -52,9 +55,13 @@ final class ConnectionLimiter: Sendable {
     }
 
     private func resume() {
-        guard paused.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged,
-              let listener = listener.withLock({ $0 }) else { return }
-        listener.setOption(.autoRead, value: true).whenFailure { _ in }  // fails only once the listener is closed
+        let listeners = paused.withLock { listeners in
+            defer { listeners.removeAll() }
+            return listeners
+        }
+        for listener in listeners {
+            listener.setOption(.autoRead, value: true).whenFailure { _ in }  // fails only once the listener is closed
+        }
     }
 
     /// The default cap: 10,000, or the process's open-file limit less 100 (kept for storage,

@@ -7,7 +7,7 @@ extension Application {
     /// shutdown stops the server first, then the Manager); its configuration checked against
     /// the CA before the server starts (an unknown profile stops the start, naming the offered
     /// ones); and, unless `httpPort` is nil, an ``HTTP01Service`` on `httpPort` for http-01
-    /// answers and redirects to `httpsPort`.
+    /// answers and redirects to `httpsPort`, whose connections are held to `httpLimits`.
     ///
     /// ```swift
     /// var app = Application(router: router, server: .autocert(backend: OpenSSLBackend(), selector: manager),
@@ -15,11 +15,12 @@ extension Application {
     /// app.addAutocert(manager)
     /// try await app.runService()
     /// ```
-    public mutating func addAutocert(_ manager: Manager, httpHost: String = "0.0.0.0", httpPort: Int? = 80, httpsPort: Int = 443) {
+    public mutating func addAutocert(_ manager: Manager, httpHost: String = "0.0.0.0", httpPort: Int? = 80, httpsPort: Int = 443,
+                                      httpLimits: PlainHTTPLimits = PlainHTTPLimits()) {
         addServices(manager)
         if let httpPort {
             addServices(HTTP01Service(manager: manager, host: httpHost, port: httpPort, httpsPort: httpsPort,
-                                      eventLoopGroup: eventLoopGroup, logger: logger))
+                                      limits: httpLimits, eventLoopGroup: eventLoopGroup, logger: logger))
         }
         beforeServerStarts { try await manager.checkConfiguration() }
     }

@@ -1,5 +1,6 @@
 import AutocertTestSupport
 import Foundation
+import NIOPosix
 import Testing
 
 /// `autocert-server` in automatic mode (--domain) against Pebble, run as a user would run it.
@@ -116,6 +117,48 @@ struct ExampleServerAutomaticTests {
             await pebble.stop()
             throw error
         }
+        await server.stop()
+        await pebble.stop()
+    }
+
+    @Test("the plain-HTTP port counts in --max-connections, closes connections without a head after --header-timeout, and redirects")
+    func plainHTTPPortIsLimited() async throws {
+        let pebble = try await PebbleHarness()
+        let storage = try TemporaryDirectory(prefix: "autocert-server-plain")
+        defer { storage.remove() }
+        let name = "plain-limits.example.com"
+        let server = try TestProcess(try Self.executable(), [
+            "--threads", "1", "--https-port", "\(pebble.tlsPort)", "--http-port", "\(pebble.httpPort)",
+            "--domain", name, "--directory", pebble.directoryURL, "--ca-roots", pebble.httpsRootPEMFile,
+            "--accept-tos", "--storage", storage.file("store"), "--no-staple-ocsp", "--log-level", "debug",
+            "--max-connections", "2", "--header-timeout", "2",
+        ])
+        let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            // Waited for in the log: a probe connection would count in the cap.
+            try await Poll.until("autocert-server to listen on both ports", timeout: .seconds(20)) {
+                server.outputText.contains("listening for http-01")
+            }
+            let held = [try await PlainHTTPLimitsTests.Client.connect(port: pebble.httpPort, group: clients).1,
+                        try await PlainHTTPLimitsTests.Client.connect(port: pebble.httpPort, group: clients).1]
+            try await Poll.until("the cap to be reached by two plain-HTTP connections", timeout: .seconds(10)) {
+                server.outputText.contains("connection limit reached: 2 connections open")
+            }
+            for channel in held { try await PlainHTTPLimitsTests.closedByServer(channel) }
+            #expect(server.outputText.components(separatedBy: "no whole request head within 2.0 s").count == 3, "\(server.outputText)")
+            // Accepting resumed: the certificate is obtained (Pebble validates through the freed port) and served.
+            let answer = try await Self.handshake(port: pebble.tlsPort, name: name)
+            #expect(answer.contains("Pebble Intermediate"), "\(answer)\n--- server:\n\(server.outputText)")
+            let (_, redirect) = try await TestProcess.run("curl", ["-sS", "-i", "-H", "Host: \(name)", "http://127.0.0.1:\(pebble.httpPort)/x"])
+            #expect(redirect.contains("302") && redirect.contains("Location: https://\(name):\(pebble.tlsPort)/x"), "\(redirect)")
+        } catch {
+            print("server output:\n\(server.outputText)")
+            try? await clients.shutdownGracefully()
+            await server.stop()
+            await pebble.stop()
+            throw error
+        }
+        try? await clients.shutdownGracefully()
         await server.stop()
         await pebble.stop()
     }

@@ -89,7 +89,7 @@ struct RenewalInfoEndToEndTests {
         try await FrontedPebble.with { fixture in
             fixture.front.setFailure(.malformedWindow)
             let key = try await fixture.manager.certifiedKey(forName: name)
-            let leaf = try CertificateRecord.identifiers(ofCertificate: key.certificateChain[0])
+            let leaf = CertificateRecord.identifiers(ofCertificate: key.certificateChain[0])
             #expect(leaf == [name])
             try await Poll.until("the first check to fail") { fixture.renewalInfo()?.failureStreak == 1 && fixture.renewalInfo()?.nextCheck != nil }
             let own = fixture.plannedRenewal()
