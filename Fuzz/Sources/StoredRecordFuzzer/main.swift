@@ -32,7 +32,17 @@ func fuzz(_ input: UnsafeRawBufferPointer) {
     let text = String(decoding: bytes, as: UTF8.self)
     _ = try? ACMECertificateKey(pemRepresentation: text)
     _ = try? CertifiedKey(chainPEM: text, privateKeyPEM: text)
+    clearBoringSSLErrorQueue()
 }
+
+/// Empties swift-crypto's BoringSSL error queue of this thread. A key that does not parse
+/// leaves errors there, with text allocated for them and freed only when later errors take
+/// their slot (BoringSSL keeps the last 16 per thread): bounded, not a leak, but an input
+/// that leaves more allocations than it frees makes libFuzzer run a whole LeakSanitizer scan
+/// after it. Without this, one input in about 15 caused a scan and the campaign ran at
+/// 100–340 executions a second instead of about 1,800.
+@_silgen_name("CCryptoBoringSSL_ERR_clear_error")
+func clearBoringSSLErrorQueue()
 
 @_cdecl("StoredRecordFuzzer_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
