@@ -106,6 +106,30 @@ package final class TLSServerHandler: ChannelDuplexHandler, RemovableChannelHand
         context.fireChannelInactive()
     }
 
+    /// The client closed its side (a FIN while the channel allows half-closure, as Hummingbird's
+    /// does). During the handshake nothing more can come, so the handshake has failed and the
+    /// connection is closed at once instead of at the handshake timeout; a connection that
+    /// sent nothing is closed without a word, as a port probe. Once established, the event
+    /// goes on: whether a half-closed HTTP connection is still answered is the application's
+    /// choice (NIOSSL's handler does the same).
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        switch state {
+        case .awaitingHello(nil):
+            cancelTimer(context: context)
+            state = .closed
+            context.close(promise: nil)
+        case .awaitingHello(let received?):
+            fail(reader.truncated(received), context: context)
+        case .selecting, .handshaking:
+            fail(TLSBackendError(.unexpectedClose, "the client closed its side of the connection during the handshake"), context: context)
+        case .established, .closing, .closed:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
     package func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer(context: context)
         failPendingWrites(ChannelError.ioOnClosedChannel)

@@ -8,7 +8,7 @@ import Testing
 @Suite("TLS backends: input that is not a good ClientHello", .serialized)
 struct BadInputTests {
     static func withServer(
-        _ backend: BackendKind, timeout: TimeAmount,
+        _ backend: BackendKind, timeout: TimeAmount, allowRemoteHalfClosure: Bool = false,
         _ body: (TestTLSServer, TLSTestPKI, LogCapture, any EventLoopGroup) async throws -> Void
     ) async throws {
         let pki = try await TLSTestPKI.create()
@@ -18,7 +18,8 @@ struct BadInputTests {
         selector.add(leaf.key, for: ["alpha.test"])
         let capture = LogCapture()
         let configuration = TLSServerConfiguration(handshakeTimeout: timeout)
-        let server = try await TestTLSServer.start(try backend.make(configuration), selector: selector, logger: capture.logger())
+        let server = try await TestTLSServer.start(try backend.make(configuration), selector: selector, logger: capture.logger(),
+                                                   allowRemoteHalfClosure: allowRemoteHalfClosure)
         let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             try await body(server, pki, capture, clients)
@@ -58,6 +59,32 @@ struct BadInputTests {
                     capture.messages.contains { $0.contains(test.logged) }
                 }
                 #expect(capture.messages.count == index + 1, "\(capture.messages)")
+            }
+            try await Self.expectServed(server, pki)
+        }
+    }
+
+    @Test("with half-closure allowed (as Hummingbird's server), a client that closes its side during the handshake is closed at once, not at the timeout",
+          arguments: BackendKind.allCases)
+    func halfClosedDuringHandshake(_ backend: BackendKind) async throws {
+        try await Self.withServer(backend, timeout: .seconds(60), allowRemoteHalfClosure: true) { server, pki, capture, clients in
+            let hello = RawClient.clientHello(serverName: "alpha.test", alpn: ["h2"], keyShare: true)
+            let cases: [(bytes: [UInt8], logged: String?)] = [
+                ([], nil),  // a port probe: closed without a line
+                (Array(hello.prefix(40)), "before a whole ClientHello"),
+                (hello, "closed its side of the connection during the handshake"),  // answered, then no Finished
+            ]
+            var lines = 0
+            for (index, test) in cases.enumerated() {
+                let channel = try await RawClient.connect(port: server.port, group: clients)
+                try? await RawClient.send(test.bytes, on: channel, thenHalfClose: true)
+                try await Poll.until("the server to close half-closed connection \(index)", timeout: .seconds(10)) { !channel.isActive }
+                if let logged = test.logged {
+                    lines += 1
+                    try await Poll.until("a log line for half-closed connection \(index)", timeout: .seconds(5)) { capture.messages.count == lines }
+                    #expect(capture.messages.last?.contains(logged) == true, "\(capture.messages)")
+                }
+                #expect(capture.messages.count == lines, "\(capture.messages)")
             }
             try await Self.expectServed(server, pki)
         }

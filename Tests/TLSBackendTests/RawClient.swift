@@ -18,8 +18,11 @@ enum RawClient {
     /// A ClientHello (RFC 8446 §4.1.2) with server_name, ALPN, signature_algorithms,
     /// status_request and supported_versions, in records of at most `recordSize` bytes (one
     /// record unless it is larger); `extraPadding` bytes of an unknown extension make it as
-    /// large as a test needs.
-    static func clientHello(serverName: String, alpn: [String], extraPadding: Int = 0, recordSize: Int = 16_384) -> [UInt8] {
+    /// large as a test needs. With `keyShare`, supported_groups and an X25519 key_share
+    /// (RFC 8446 §4.2.7, §4.2.8; the base point as the public key) make it one a TLS 1.3
+    /// server answers with its whole flight and then waits for the client's Finished.
+    static func clientHello(serverName: String, alpn: [String], extraPadding: Int = 0, recordSize: Int = 16_384,
+                            keyShare: Bool = false) -> [UInt8] {
         func vector(_ bytes: [UInt8], lengthBytes: Int) -> [UInt8] {
             let length = bytes.count
             return (0..<lengthBytes).reversed().map { UInt8(truncatingIfNeeded: length >> ($0 * 8)) } + bytes
@@ -33,6 +36,10 @@ enum RawClient {
         extensions += ext(13, vector([0x04, 0x03, 0x08, 0x04], lengthBytes: 2))
         extensions += ext(16, vector(alpn.flatMap { vector(Array($0.utf8), lengthBytes: 1) }, lengthBytes: 2))
         extensions += ext(43, vector([0x03, 0x04, 0x03, 0x03], lengthBytes: 1))
+        if keyShare {
+            extensions += ext(10, vector([0x00, 0x1d], lengthBytes: 2))
+            extensions += ext(51, vector([0x00, 0x1d] + vector([9] + [UInt8](repeating: 0, count: 31), lengthBytes: 2), lengthBytes: 2))
+        }
         if extraPadding > 0 { extensions += ext(0xfafa, [UInt8](repeating: 0, count: extraPadding)) }
         var body: [UInt8] = [0x03, 0x03] + [UInt8](repeating: 7, count: 32)
         body += vector([], lengthBytes: 1) + vector([0x13, 0x01], lengthBytes: 2) + vector([0], lengthBytes: 1)

@@ -33,6 +33,7 @@ struct TestTLSServer: Sendable {
     ///     every request with a fixed body.
     static func start(
         _ backend: any TLSBackend, selector: any CertificateSelector, logger: Logger, threads: Int = 1,
+        allowRemoteHalfClosure: Bool = false,
         before: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void = { _ in },
         after: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)? = nil
     ) async throws -> TestTLSServer {
@@ -46,6 +47,7 @@ struct TestTLSServer: Sendable {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 2048)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: allowRemoteHalfClosure)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try before(channel.pipeline.syncOperations)
