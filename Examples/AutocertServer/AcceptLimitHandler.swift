@@ -1,15 +1,13 @@
+import ExampleSupport
 import Logging
 import NIOCore
 
 /// Stands in the listening channel's pipeline and counts each accepted connection in the
 /// ``ConnectionLimiter``; at the cap it pauses accepting and says so in a warning, at most
-/// one line every ``logInterval`` (a server held at its cap pauses once per freed slot).
+/// one line every ``ConnectionLimitOptions/warningInterval`` (a server held at its cap pauses once per freed slot).
 final class AcceptLimitHandler: ChannelInboundHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
-
-    /// The least time between two "connection limit reached" lines.
-    static let logInterval = TimeAmount.seconds(10)
 
     private let limiter: ConnectionLimiter
     private let logger: Logger
@@ -32,15 +30,13 @@ final class AcceptLimitHandler: ChannelInboundHandler {
             return
         }
         let now = NIODeadline.now()
-        if let lastLogged, now - lastLogged < Self.logInterval {
+        if let lastLogged, now - lastLogged < ConnectionLimitOptions.warningInterval {
             pausesNotLogged += 1
             return
         }
         lastLogged = now
-        let repeats = pausesNotLogged == 0 ? "" : " (reached \(pausesNotLogged) more times since the last line)"
+        logger.warning("\(ConnectionLimitOptions.capReachedWarning(maximum: limiter.maximum, notLogged: pausesNotLogged))",
+                       metadata: ["max-connections": "\(limiter.maximum)"])
         pausesNotLogged = 0
-        logger.warning(
-            "connection limit reached: \(limiter.maximum) connections open; not accepting until one closes\(repeats); raise --max-connections if this is load, not an attack",
-            metadata: ["max-connections": "\(limiter.maximum)"])
     }
 }

@@ -64,19 +64,8 @@ struct AutocertServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("ALPN protocols to offer, most preferred first, comma-separated.", valueName: "LIST"))
     var alpn: String = "h2,http/1.1"
 
-    @Option(help: ArgumentHelp("Seconds a client has to finish its handshake.", valueName: "SECONDS"))
-    var handshakeTimeout: Double = 10
-
-    @Option(help: ArgumentHelp("Seconds a connection may read and write nothing once its handshake is done.", valueName: "SECONDS"))
-    var idleTimeout: Double = 30
-
-    @Option(help: ArgumentHelp("Seconds a request head may take from its first byte, or from the previous response on a keep-alive connection.", valueName: "SECONDS"))
-    var headerTimeout: Double = 10
-
-    @Option(help: ArgumentHelp(
-        "The most connections open at once; at the cap accepting pauses until one closes (default: 10000, or the open-file limit less 100 when lower).",
-        valueName: "N"))
-    var maxConnections: Int?
+    @OptionGroup(title: "Connection limits")
+    var limits: ConnectionLimitOptions
 
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int = System.coreCount
@@ -95,9 +84,7 @@ struct AutocertServerCommand: AsyncParsableCommand {
 
     func validate() throws {
         try certificates.validate(automatic: automatic)
-        guard threads > 0, handshakeTimeout > 0, idleTimeout > 0, headerTimeout > 0, maxConnections ?? 1 > 0 else {
-            throw ValidationError("--threads, --max-connections and the timeouts must be positive")
-        }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
     }
 
     func run() async throws {
@@ -114,14 +101,14 @@ struct AutocertServerCommand: AsyncParsableCommand {
         try await manager?.checkConfiguration()  // an unknown --profile stops here, before listening, naming the offered ones
         let configuration = TLSServerConfiguration(
             applicationProtocols: alpn.split(separator: ",").map(String.init),
-            handshakeTimeout: .nanoseconds(Int64(handshakeTimeout * 1e9))
+            handshakeTimeout: limits.handshake
         )
         let tls = try backend.make(configuration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let limiter = ConnectionLimiter(maximum: maxConnections ?? ConnectionLimiter.defaultMaximum)
+        let limiter = ConnectionLimiter(maximum: limits.connectionCap)
         let settings = HTTPConnectionSettings(
             banner: "hello from autocert-server over \(tls.name)\n",
-            idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)), headerTimeout: .nanoseconds(Int64(headerTimeout * 1e9)),
+            idleTimeout: limits.idle, headerTimeout: limits.header,
             limiter: limiter, logger: logger)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -155,9 +142,8 @@ struct AutocertServerCommand: AsyncParsableCommand {
         let signals = ShutdownSignals.install { channel.close(promise: nil) }
         try await OpenedStorage.running(served.storage) {
             try await ManualStaplingOptions.running(stapler, logger: logger) {
-                let plainLimits = PlainHTTPLimits(requestHeadTimeout: settings.headerTimeout, idleTimeout: settings.idleTimeout)
                 try await automatic.serving(manager, group: group, host: host, httpsPort: port,
-                                            limits: plainLimits, limiter: limiter, logger: logger) {
+                                            limits: limits.plainHTTP, limiter: limiter, logger: logger) {
                     try await channel.closeFuture.get()
                 }
             }

@@ -1,12 +1,5 @@
 import NIOCore
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-private let openFiles = Int32(RLIMIT_NOFILE.rawValue)
-#elseif canImport(Darwin)
-import Darwin
-private let openFiles = RLIMIT_NOFILE
-#endif
 
 /// The cap on connections open at once (`--max-connections`): at the cap the listener stops
 /// accepting until one closes, as nginx does when its worker_connections run out and Go's
@@ -62,14 +55,5 @@ final class ConnectionLimiter: Sendable {
         for listener in listeners {
             listener.setOption(.autoRead, value: true).whenFailure { _ in }  // fails only once the listener is closed
         }
-    }
-
-    /// The default cap: 10,000, or the process's open-file limit less 100 (kept for storage,
-    /// logs and outgoing OCSP and ACME connections) when that is lower, since each connection
-    /// holds a file descriptor and accepting past the limit fails with EMFILE.
-    static var defaultMaximum: Int {
-        var limit = rlimit()
-        guard getrlimit(openFiles, &limit) == 0 else { return 10_000 }  // RLIM_INFINITY clamps to Int.max
-        return max(1, min(10_000, Int(clamping: limit.rlim_cur) - 100))
     }
 }

@@ -20,6 +20,15 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
             repeatable; with --storage they are stapled automatically. Routes: GET / says hello and \
             which protocol and backend served it; GET /health is the app's own liveness answer. \
             --metrics-port serves /metrics (Prometheus text) and /health (200 or 503) on a port of its own.
+
+            Each connection must finish its handshake within --handshake-timeout. An HTTP/1.1 \
+            connection must send a whole request head within --header-timeout of the handshake's \
+            end or of the previous response, and is closed after --idle-timeout without a request \
+            part read or a response part written (Hummingbird's idle timeout); an HTTP/2 \
+            connection with no open stream is closed (GOAWAY) after --idle-timeout. At \
+            --max-connections open HTTPS connections the server stops accepting until one \
+            closes, with a warning at most every 10 s. The plain-HTTP port has the same header \
+            and idle timeouts.
             """
     )
 
@@ -34,6 +43,9 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .info
+
+    @OptionGroup(title: "Connection limits")
+    var limits: ConnectionLimitOptions
 
     @OptionGroup(title: "Certificates you bring")
     var certificates: CertificateOptions
@@ -59,7 +71,8 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
             return logger
         }()
         let registry = observability.bootstrap()  // before anything makes its metrics
-        let tls = try backend.make(TLSServerConfiguration(applicationProtocols: AutocertHTTPChannel.applicationProtocols))
+        let tls = try backend.make(TLSServerConfiguration(
+            applicationProtocols: AutocertHTTPChannel.applicationProtocols, handshakeTimeout: limits.handshake))
 
         let served = try await ServedCertificates.load(
             automatic: automatic, manualStapling: manualStapling, certificates: certificates, logger: logger)
@@ -72,18 +85,25 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
         router.get("/health") { _, _ in "ok\n" }
         var app = Application(
             router: router,
-            server: .autocert(backend: tls, selector: served.selector),
-            configuration: .init(address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird"),
+            server: .autocert(backend: tls, selector: served.selector, configuration: .init(
+                http1: .init(idleTimeout: limits.idle), http2: .init(idleTimeout: limits.idle), requestHeadTimeout: limits.header)),
+            configuration: .init(
+                address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird",
+                availableConnectionsDelegate: LoggedConnectionCap(maximum: limits.connectionCap, logger: logger)),
             logger: logger)
         if let storage = served.storage?.service { app.addServices(storage) }  // first: the others use it
         if let manager {
-            app.addAutocert(manager, httpHost: host, httpPort: automatic.httpPort == 0 ? nil : automatic.httpPort, httpsPort: httpsPort)
+            app.addAutocert(manager, httpHost: host, httpPort: automatic.httpPort == 0 ? nil : automatic.httpPort, httpsPort: httpsPort,
+                           httpLimits: limits.plainHTTP)
             let events = manager.subscribe()
             app.beforeServerStarts { Task { await AutomaticOptions.logEvents(events, logger: logger) } }
         }
         if let stapler { app.addServices(stapler) }
         let metrics = try await observability.start(registry: registry, group: app.eventLoopGroup, logger: logger, health: served.health)
-        logger.notice("serving", metadata: ["https-port": "\(httpsPort)", "backend": "\(tls.name)", "library": "\(tls.libraryVersion)"])
+        logger.notice("serving", metadata: [
+            "https-port": "\(httpsPort)", "backend": "\(tls.name)", "library": "\(tls.libraryVersion)",
+            "max-connections": "\(limits.connectionCap)",
+        ])
         try await app.runService()
         await metrics?.stop()
     }

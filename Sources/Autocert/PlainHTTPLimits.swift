@@ -43,7 +43,7 @@ extension Manager {
             channel.eventLoop.makeCompletedFuture {
                 let operations = channel.pipeline.syncOperations
                 try operations.configureHTTPServerPipeline()
-                try operations.addHandler(PlainHTTPDeadlineHandler(limits: limits, logger: logger))
+                try operations.addHandler(RequestDeadlineHandler(limits: limits, logger: logger))
                 try operations.addHandler(makeHandler())
             }
         }

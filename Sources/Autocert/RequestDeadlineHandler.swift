@@ -2,21 +2,28 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Closes a plain-HTTP connection that outstays its ``PlainHTTPLimits``: no whole request
-/// head within the head timeout of the connection's start or of the previous keep-alive
-/// response's end, or nothing read or written for the idle timeout while a request is in
-/// progress.
+/// Closes an HTTP/1.1 connection that outstays its deadlines: no whole request head within
+/// the head timeout of the handler's start (the connection's, or the handshake's end behind
+/// TLS) or of the previous keep-alive response's end; or, when an idle timeout is given,
+/// nothing read or written for it while a request is in progress. RFC 9112 §9.3 lets a server
+/// close an idle persistent connection at any time.
 ///
-/// Stands after NIO's HTTP/1.1 server handlers, which hold a pipelined request back until
-/// the response before it has ended, so a head seen here is the one awaited. One timer per
-/// connection, moved only when a deadline comes nearer. Event-loop bound.
-final class PlainHTTPDeadlineHandler: ChannelDuplexHandler, NIOScheduledCallbackHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+/// Stands after the HTTP/1.1 server handlers (request and response parts of NIOHTTP1's or
+/// HTTPTypes' kind, told apart by the two closures), which hold a pipelined request back
+/// until the response before it has ended, so a head seen here is the one awaited. One timer
+/// per connection, moved only when a deadline comes nearer. Event-loop bound.
+package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHandler, RemovableChannelHandler, NIOScheduledCallbackHandler {
+    package typealias InboundIn = Request
+    package typealias InboundOut = Request
+    package typealias OutboundIn = Response
+    package typealias OutboundOut = Response
 
-    private let limits: PlainHTTPLimits
+    private let requestHeadTimeout: TimeAmount
+    private let idleTimeout: TimeAmount?
+    /// Whether a part is a request head, and whether its connection stays open after it.
+    private let headKeepAlive: (Request) -> Bool?
+    /// Whether a part ends a response.
+    private let endsResponse: (Response) -> Bool
     private let logger: Logger
     /// When the awaited request head must be whole; nil while a request is in progress.
     private var headDeadline: NIODeadline?
@@ -25,65 +32,74 @@ final class PlainHTTPDeadlineHandler: ChannelDuplexHandler, NIOScheduledCallback
     private var timer: (callback: NIOScheduledCallback, at: NIODeadline)?
     private var context: ChannelHandlerContext?
 
-    init(limits: PlainHTTPLimits, logger: Logger) {
-        self.limits = limits
+    /// - Parameters:
+    ///   - headKeepAlive: nil for a part that is not a head, else whether the request keeps
+    ///     its connection open (HTTP/1.1 without `Connection: close`, RFC 9112 §9.3).
+    ///   - endsResponse: whether a part is a response's end.
+    package init(requestHeadTimeout: TimeAmount, idleTimeout: TimeAmount?, logger: Logger,
+                 headKeepAlive: @escaping (Request) -> Bool?, endsResponse: @escaping (Response) -> Bool) {
+        self.requestHeadTimeout = requestHeadTimeout
+        self.idleTimeout = idleTimeout
+        self.headKeepAlive = headKeepAlive
+        self.endsResponse = endsResponse
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         lastActivity = .now()
         awaitHead(context: context)
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer(context: context)
         self.context = nil
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
-        if case .head(let head) = unwrapInboundIn(data) {
-            keepAlive = head.isKeepAlive
+        if let keepAlive = headKeepAlive(unwrapInboundIn(data)) {
+            self.keepAlive = keepAlive
             headDeadline = nil
-            schedule(at: lastActivity + limits.idleTimeout, context: context)
+            if let idleTimeout { schedule(at: lastActivity + idleTimeout, context: context) }
         }
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         lastActivity = .now()
         // Before passing the end on: the pipelining handler may hand the next head over at once.
-        if keepAlive, case .end = unwrapOutboundIn(data) { awaitHead(context: context) }
+        if keepAlive, endsResponse(unwrapOutboundIn(data)) { awaitHead(context: context) }
         context.write(data, promise: promise)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         cancelTimer(context: context)
         context.fireChannelInactive()
     }
 
-    func handleScheduledCallback(eventLoop: some EventLoop) {
+    package func handleScheduledCallback(eventLoop: some EventLoop) {
         timer = nil
         guard let context, context.channel.isActive else { return }
         let now = NIODeadline.now()
         if let headDeadline {
-            guard headDeadline > now else { return close(context, "no whole request head within \(Self.seconds(limits.requestHeadTimeout)) s") }
+            guard headDeadline > now else { return close(context, "no whole request head within \(Self.seconds(requestHeadTimeout)) s") }
             return schedule(at: headDeadline, context: context)
         }
-        let idleDeadline = lastActivity + limits.idleTimeout
-        guard idleDeadline > now else { return close(context, "idle for \(Self.seconds(limits.idleTimeout)) s during a request") }
+        guard let idleTimeout else { return }
+        let idleDeadline = lastActivity + idleTimeout
+        guard idleDeadline > now else { return close(context, "idle for \(Self.seconds(idleTimeout)) s during a request") }
         schedule(at: idleDeadline, context: context)
     }
 
     private func awaitHead(context: ChannelHandlerContext) {
-        let deadline = NIODeadline.now() + limits.requestHeadTimeout
+        let deadline = NIODeadline.now() + requestHeadTimeout
         headDeadline = deadline
         schedule(at: deadline, context: context)
     }
 
     private func close(_ context: ChannelHandlerContext, _ reason: String) {
-        logger.debug("closing a plain-HTTP connection: \(reason)",
+        logger.debug("closing an HTTP connection: \(reason)",
                      metadata: context.channel.remoteAddress.map { ["peer": "\($0)"] } ?? [:])
         context.close(promise: nil)
     }
@@ -104,5 +120,14 @@ final class PlainHTTPDeadlineHandler: ChannelDuplexHandler, NIOScheduledCallback
         guard let timer else { return }
         self.timer = nil
         context.eventLoop.assumeIsolated().cancelScheduledCallback(timer.callback)
+    }
+}
+
+extension RequestDeadlineHandler where Request == HTTPServerRequestPart, Response == HTTPServerResponsePart {
+    /// For NIOHTTP1's server parts, as the plain-HTTP listener uses them.
+    package convenience init(limits: PlainHTTPLimits, logger: Logger) {
+        self.init(requestHeadTimeout: limits.requestHeadTimeout, idleTimeout: limits.idleTimeout, logger: logger,
+                  headKeepAlive: { part in if case .head(let head) = part { head.isKeepAlive } else { nil } },
+                  endsResponse: { part in if case .end = part { true } else { false } })
     }
 }

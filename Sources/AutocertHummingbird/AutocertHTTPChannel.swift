@@ -1,8 +1,10 @@
+import Autocert
 import AutocertTLS
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP2
+import NIOHTTPTypes
 import NIOTLS
 
 /// A Hummingbird server child channel that terminates TLS with an Autocert ``AutocertTLS/TLSBackend``
@@ -22,10 +24,17 @@ public struct AutocertHTTPChannel: HTTPChannelHandler {
         public var http1: HTTP1Channel.Configuration
         /// HTTP/2 connections: idle timeout and graceful close.
         public var http2: AutocertHTTP2Channel.Configuration
+        /// How long an HTTP/1.1 connection may take to send a whole request head: from the end
+        /// of its handshake for the first request, from the end of each response for the next.
+        /// Then it is closed. Nil: no such limit (Hummingbird's default); `http1.idleTimeout`
+        /// (time without a request part read or a response part written) still applies.
+        public var requestHeadTimeout: TimeAmount?
 
-        public init(http1: HTTP1Channel.Configuration = .init(), http2: AutocertHTTP2Channel.Configuration = .init()) {
+        public init(http1: HTTP1Channel.Configuration = .init(), http2: AutocertHTTP2Channel.Configuration = .init(),
+                    requestHeadTimeout: TimeAmount? = nil) {
             self.http1 = http1
             self.http2 = http2
+            self.requestHeadTimeout = requestHeadTimeout
         }
     }
 
@@ -61,7 +70,7 @@ public struct AutocertHTTPChannel: HTTPChannelHandler {
                 responder: @escaping Responder) {
         self.backend = backend
         self.selector = selector
-        self.http1 = HTTP1Channel(responder: responder, configuration: configuration.http1)
+        self.http1 = HTTP1Channel(responder: responder, configuration: configuration.http1WithDeadlines)
         self.http2 = AutocertHTTP2Channel(responder: responder, streamConfiguration: configuration.http1,
                                           configuration: configuration.http2)
     }
@@ -95,6 +104,27 @@ public struct AutocertHTTPChannel: HTTPChannelHandler {
         } catch {
             logger.debug("connection ended before its protocol was negotiated", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension AutocertHTTPChannel.Configuration {
+    /// ``http1`` with a ``Autocert/RequestDeadlineHandler`` before its own additional handlers
+    /// when ``requestHeadTimeout`` is set (HTTP/1.1 connections only: an HTTP/2 stream's head
+    /// is its first frame).
+    var http1WithDeadlines: HTTP1Channel.Configuration {
+        guard let requestHeadTimeout else { return http1 }
+        var configuration = http1
+        let additional = http1.additionalChannelHandlers
+        let logger = Logger(label: "autocert.hummingbird")
+        configuration.additionalChannelHandlers = {
+            let deadlines = RequestDeadlineHandler<HTTPRequestPart, HTTPResponsePart>(
+                requestHeadTimeout: requestHeadTimeout, idleTimeout: nil, logger: logger,
+                // Always awaited again after a response: a connection that closes instead cancels the timer.
+                headKeepAlive: { part in if case .head = part { true } else { nil } },
+                endsResponse: { part in if case .end = part { true } else { false } })
+            return [deadlines] + additional()
+        }
+        return configuration
     }
 }
 

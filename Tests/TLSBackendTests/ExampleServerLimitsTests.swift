@@ -4,29 +4,32 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// The limits `autocert-server` puts on connections that finished their handshake, run as a
-/// user would run it with short timeouts, against real `openssl s_client` and TCP clients.
-@Suite("autocert-server's limits: --idle-timeout, --header-timeout, --max-connections", .serialized)
+/// The limits the example servers (`autocert-server`, `autocert-hummingbird`) put on
+/// connections that finished their handshake, run as a user would run them with short
+/// timeouts, against real `openssl s_client` and TCP clients.
+@Suite("the example servers' limits: --idle-timeout, --header-timeout, --max-connections", .serialized)
 struct ExampleServerLimitsTests {
-    /// Runs `body` with `autocert-server` serving alpha.test on a free port with `options`,
-    /// once it has said it is listening (no probe connection, which would count as one).
+    /// Runs `body` with `executable` serving alpha.test on a free port with `options`, once it
+    /// has said it is listening (no probe connection, which would count as one).
     static func withServer(
-        _ options: [String], _ body: (TestProcess, Int, TLSTestPKI) async throws -> Void
+        _ options: [String], executable: String = "autocert-server", _ body: (TestProcess, Int, TLSTestPKI) async throws -> Void
     ) async throws {
         let pki = try await TLSTestPKI.create()
         defer { pki.directory.remove() }
         let alpha = try await pki.issue("alpha.test", staple: false)
         let port = try FreePort.allocate()
-        let server = try TestProcess(try ExampleServerTests.executable(), [
-            "--host", "127.0.0.1", "--https-port", "\(port)", "--threads", "1", "--log-level", "debug",
+        let threads = executable == "autocert-server" ? ["--threads", "1"] : []
+        let server = try TestProcess(try BuiltProduct.path(executable), [
+            "--host", "127.0.0.1", "--https-port", "\(port)", "--log-level", "debug",
             "--cert", alpha.chainPath, "--key", alpha.keyPath,
-        ] + options)
+        ] + threads + options)
         do {
-            try await Poll.until("autocert-server to listen on \(port)", timeout: .seconds(20)) { server.outputText.contains("listening") }
+            // autocert-server says "listening", Hummingbird "Server started and listening".
+            try await Poll.until("\(executable) to listen on \(port)", timeout: .seconds(20)) { server.outputText.contains("listening") }
             try await body(server, port, pki)
         } catch {
             await server.stop()
-            print("autocert-server output:\n\(server.outputText)")
+            print("\(executable) output:\n\(server.outputText)")
             throw error
         }
         await server.stop()
@@ -71,10 +74,31 @@ struct ExampleServerLimitsTests {
         }
     }
 
-    @Test("at --max-connections the server stops accepting, says so, and accepts again when a connection closes")
-    func connectionCapPausesAccepting() async throws {
+    @Test("Hummingbird: half a request head is closed after --header-timeout, a silent connection after --idle-timeout, a request answered first")
+    func hummingbirdTimeouts() async throws {
+        try await Self.withServer(["--idle-timeout", "60", "--header-timeout", "1"], executable: "autocert-hummingbird") { _, port, pki in
+            let started = ContinuousClock.now
+            let half = try Self.heldClient(port: port, pki: pki, sending: "GET / HTTP/1.1\r\nHost: alpha.test\r\n")
+            let keepAlive = try Self.heldClient(port: port, pki: pki, sending: "GET / HTTP/1.1\r\nHost: alpha.test\r\n\r\n")
+            let halfTranscript = OpenSSLTranscript(try await half.finish(timeout: .seconds(20)))
+            #expect(halfTranscript.verified && !halfTranscript.text.contains("HTTP/1.1 "), "\(halfTranscript.text)")
+            let keepAliveTranscript = try await keepAlive.finish(timeout: .seconds(20))
+            #expect(keepAliveTranscript.contains("hello from autocert-hummingbird"), "\(keepAliveTranscript)")
+            #expect(ContinuousClock.now - started >= .seconds(1))
+        }
+        try await Self.withServer(["--idle-timeout", "1", "--header-timeout", "60"], executable: "autocert-hummingbird") { _, port, pki in
+            let started = ContinuousClock.now
+            let silent = OpenSSLTranscript(try await Self.heldClient(port: port, pki: pki, sending: "").finish(timeout: .seconds(20)))
+            #expect(silent.verified, "\(silent.text)")
+            #expect(ContinuousClock.now - started >= .seconds(1))
+        }
+    }
+
+    @Test("at --max-connections the server stops accepting, says so, and accepts again when a connection closes",
+          arguments: ["autocert-server", "autocert-hummingbird"])
+    func connectionCapPausesAccepting(_ executable: String) async throws {
         let options = ["--max-connections", "2", "--handshake-timeout", "60", "--idle-timeout", "60"]
-        try await Self.withServer(options) { server, port, pki in
+        try await Self.withServer(options, executable: executable) { server, port, pki in
             let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             do {
                 try await Self.pausesAtTwo(port: port, server: server, pki: pki, clients: clients)
