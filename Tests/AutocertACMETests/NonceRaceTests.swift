@@ -35,17 +35,21 @@ struct NonceRaceTests {
         let posted = DispatchSemaphore(value: 0)
         let (released, release) = AsyncStream<Void>.makeStream()
         let posts = Locked(0)
+        /// Whether A's hook saw B's POST arrive; nil while A is held in its hook.
+        let held = Locked<Bool?>(nil)
         // B's POST is held in flight (its answer, and the nonce that comes with it, not yet
         // back) until A has finished: the pool then holds no nonce but the one A's HEAD brought.
+        // Only a POST made while A is held in its hook is B's: if B were so late that A's hook
+        // gave up, A's own POST must not be held (it would wait for itself).
         let transport = FakeTransport.ca(hold: { request, _ in
-            guard request.method == .post, posts.withLock({ posts in defer { posts += 1 }; return posts == 0 }) else { return }
+            guard request.method == .post, held.withLock({ $0 == nil }),
+                  posts.withLock({ posts in defer { posts += 1 }; return posts == 0 }) else { return }
             posted.signal()
             for await _ in released {}
         }) { _, _ in
             FakeTransport.json(200, "{\"status\":\"valid\"}", headers: [HTTPHeader(name: "Location", value: "https://ca.test/acct/1")])
         }
         let (start, starter) = AsyncStream<Void>.makeStream()
-        let held = Locked<Bool?>(nil)
         // A is held right after its HEAD answer was read, until B's POST reaches the CA.
         let hook = HeadHook(hook: {
             starter.yield()
