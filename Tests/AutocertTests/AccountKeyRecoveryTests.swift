@@ -22,10 +22,8 @@ struct AccountKeyRecoveryTests {
     func damagedAccountKeyIsKeptAsideAndReplaced(_ index: Int) async throws {
         let damaged = Self.damagedKeys[index].1
         let name = "account-recovery.example.com"
-        let pebble = try await PebbleHarness()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var channel: (any Channel)?
-        do {
+        try await PebbleSession.run { session in
+            let pebble = session.pebble
             let logs = LogCapture()
             let logger = logs.logger(label: "autocert.e2e")
             let storage = MemoryStorage()
@@ -37,7 +35,7 @@ struct AccountKeyRecoveryTests {
             let manager = try Manager(
                 configuration: .init(storage: storage, hostPolicy: .allowing([name]), acceptsTermsOfService: true, stapleOCSP: false),
                 certificateAuthority: authority, logger: logger)
-            channel = try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group)
+            try await session.listenHTTP01(manager)
 
             _ = try await manager.certifiedKey(forName: name)
 
@@ -51,15 +49,6 @@ struct AccountKeyRecoveryTests {
             _ = try await client.findAccount(key: key)  // the new key has an account at the CA
             #expect(logs.contains(.warning, "account key was damaged"), "\(logs.text)")
             #expect(logs.contains(.warning, "storageKey=\(authority.accountKeyName)") && logs.contains(.warning, "keptAs=\(keptAs)"), "\(logs.text)")
-        } catch {
-            print("pebble output (tail):\n" + String(pebble.pebbleOutput.suffix(3000)))
-            try? await channel?.close()
-            try? await group.shutdownGracefully()
-            await pebble.stop()
-            throw error
         }
-        try? await channel?.close()
-        try await group.shutdownGracefully()
-        await pebble.stop()
     }
 }

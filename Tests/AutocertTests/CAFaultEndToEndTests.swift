@@ -18,11 +18,9 @@ struct CAFaultEndToEndTests {
     func pebbleStoppedDuringRenewal() async throws {
         var options = PebbleHarness.Options()
         options.certificateValidityPeriod = 7_200
-        let pebble = try await PebbleHarness(options)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var channels: [any Channel] = []
         let name = "renewal-fault.example.com"
-        do {
+        try await PebbleSession.run(options) { session in
+            let pebble = session.pebble
             let logger = Logger(label: "autocert.e2e") { _ in SwiftLogNoOpLogHandler() }
             var acme = ACMEClient.Configuration()
             acme.maxNonceAttempts = 8
@@ -38,7 +36,7 @@ struct CAFaultEndToEndTests {
                 configuration: .init(storage: storage, hostPolicy: .allowing([name]), acceptsTermsOfService: true,
                                      renewal: renewal, stapleOCSP: false),
                 certificateAuthority: authority, logger: logger)
-            channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group))
+            try await session.listenHTTP01(manager)
 
             let failures = Locked<[(error: AutocertError, streak: Int, next: Date, at: Date)]>([])
             let events = manager.subscribe()
@@ -72,13 +70,6 @@ struct CAFaultEndToEndTests {
                 let again = try await manager.certifiedKey(forName: name)
                 #expect(again.certificateChain == original.certificateChain)
             }
-        } catch {
-            for channel in channels { try? await channel.close() }
-            try? await group.shutdownGracefully()
-            await pebble.stop()
-            throw error
         }
-        for channel in channels { try? await channel.close() }
-        try await group.shutdownGracefully()
     }
 }

@@ -19,10 +19,8 @@ struct PebbleEndToEndTests {
 
     /// Runs `body` with a Manager for `name` over a fresh Pebble, answering challenges of `challengeType`.
     func withManager(_ name: String, challengeType: String, _ body: (Manager, MemoryStorage) async throws -> Void) async throws {
-        let pebble = try await PebbleHarness()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var channels: [any Channel] = []
-        do {
+        try await PebbleSession.run { session in
+            let pebble = session.pebble
             let logger = Logger(label: "autocert.e2e") { _ in SwiftLogNoOpLogHandler() }
             let storage = MemoryStorage()
             let client = ACMEClient(directoryURL: pebble.directoryURL, trustedRootsPEMFile: pebble.httpsRootPEMFile,
@@ -32,31 +30,14 @@ struct PebbleEndToEndTests {
             let manager = try Manager(
                 configuration: .init(storage: storage, hostPolicy: .allowing([name]), acceptsTermsOfService: true),
                 certificateAuthority: authority, logger: logger)
-            let backend = OpenSSLBackend()
-            channels.append(try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(backend.makeServerHandler(selector: manager, logger: logger))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: pebble.tlsPort).get())
-            channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, on: group))
+            try await session.listenTLS(manager, logger: logger)
+            try await session.listenHTTP01(manager)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await manager.run() }
                 defer { tasks.cancelAll() }
                 try await body(manager, storage)
             }
-        } catch {
-            print("pebble output (tail):\n" + String(pebble.pebbleOutput.suffix(3000)))
-            for channel in channels { try? await channel.close() }
-            try? await group.shutdownGracefully()
-            await pebble.stop()
-            throw error
         }
-        for channel in channels { try? await channel.close() }
-        try await group.shutdownGracefully()
-        await pebble.stop()
     }
 
     @Test("a new name is issued through Pebble (tls-alpn-01 answered by the OpenSSL backend, or http-01 by the handler), then served warm",

@@ -40,10 +40,8 @@ struct FrontedPebble {
     /// `host`); stops everything by PID afterwards, whatever happened.
     static func with(names: [String] = ["ari.example.com"], profile: String? = nil, host: String = "127.0.0.1",
                      challengeType: String = ACMEChallenge.tlsALPN01, _ body: (FrontedPebble) async throws -> Void) async throws {
-        let pebble = try await PebbleHarness()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var channels: [any Channel] = []
-        do {
+        try await PebbleSession.run { session in
+            let pebble = session.pebble
             let logs = LogCapture()
             let logger = Logger(label: "autocert.ari") { _ in logs.handler }
             let front = ACMEFront(directoryURL: pebble.directoryURL, inner: CurlTransport(configuration: .init(caBundlePath: pebble.httpsRootPEMFile)),
@@ -57,16 +55,8 @@ struct FrontedPebble {
                 configuration: .init(storage: storage, hostPolicy: .allowing(names), acceptsTermsOfService: true, profile: profile,
                                      stapleOCSP: false, randomUnit: { 0.5 }),
                 certificateAuthority: authority, clock: clock, logger: logger)
-            let backend = OpenSSLBackend()
-            channels.append(try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(backend.makeServerHandler(selector: manager, logger: logger))
-                    }
-                }
-                .bind(host: host, port: pebble.tlsPort).get())
-            channels.append(try await manager.bindHTTP01Listener(port: pebble.httpPort, host: host, on: group))
+            try await session.listenTLS(manager, host: host, logger: logger)
+            try await session.listenHTTP01(manager, host: host)
             let recorded = Locked<[ManagerEvent]>([])
             let events = manager.subscribe()
             let fixture = FrontedPebble(pebble: pebble, front: front, manager: manager, clock: clock, storage: storage, logs: logs, recorded: recorded)
@@ -76,16 +66,7 @@ struct FrontedPebble {
                 defer { tasks.cancelAll() }
                 try await body(fixture)
             }
-        } catch {
-            print("pebble output (tail):\n" + String(pebble.pebbleOutput.suffix(3000)))
-            for channel in channels { try? await channel.close() }
-            try? await group.shutdownGracefully()
-            await pebble.stop()
-            throw error
         }
-        for channel in channels { try? await channel.close() }
-        try await group.shutdownGracefully()
-        await pebble.stop()
     }
 
     /// The ARI identifier of the certificate served now for `name`.
