@@ -36,34 +36,40 @@ struct ObservabilityTests {
         let endpoint = try await MetricsEndpoint.start(
             host: "127.0.0.1", port: 0, registry: registry, group: MultiThreadedEventLoopGroup.singleton,
             health: { HealthReport(certificates: [(["short.test"], key)], stapler: stapler) })
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await stapler.run() }
-            defer { tasks.cancelAll() }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await stapler.run() }
+                defer { tasks.cancelAll() }
 
-            try await Poll.until("/health to say 200", timeout: .seconds(20)) { try await Self.get(endpoint, "/health").status == 200 }
-            var oldest = 0.0
-            try await Poll.until("the staple to age past 2 s", timeout: .seconds(10), interval: .milliseconds(100)) {
-                oldest = try await Self.stapleAge(endpoint)
-                return oldest > 2
-            }
-            try await Poll.until("a refresh to bring a younger staple", timeout: .seconds(10), interval: .milliseconds(100)) {
-                try await Self.stapleAge(endpoint) < 1
-            }
+                try await Poll.until("/health to say 200", timeout: .seconds(20)) { try await Self.get(endpoint, "/health").status == 200 }
+                var oldest = 0.0
+                try await Poll.until("the staple to age past 2 s", timeout: .seconds(10), interval: .milliseconds(100)) {
+                    oldest = try await Self.stapleAge(endpoint)
+                    return oldest > 2
+                }
+                try await Poll.until("a refresh to bring a younger staple", timeout: .seconds(10), interval: .milliseconds(100)) {
+                    try await Self.stapleAge(endpoint) < 1
+                }
 
-            await responder.stop()
-            try await Poll.until("/health to say 503 once the staple has expired", timeout: .seconds(20), interval: .milliseconds(200)) {
-                try await Self.get(endpoint, "/health").status == 503
-            }
-            let down = try await Self.get(endpoint, "/health")
-            #expect(down.body.hasPrefix("unhealthy\n") && down.body.contains("problem: short.test: no valid staple"), "\(down.body)")
-            let metrics = try await Self.get(endpoint, "/metrics").body
-            #expect(Self.value(of: "autocert_stapling_failure_streak", in: metrics).map { $0 >= 1 } == true, "\(metrics)")
-            #expect(metrics.contains(#"autocert_stapling_certificates{condition="failing"} 1"#), "\(metrics)")
+                await responder.stop()
+                try await Poll.until("/health to say 503 once the staple has expired", timeout: .seconds(20), interval: .milliseconds(200)) {
+                    try await Self.get(endpoint, "/health").status == 503
+                }
+                let down = try await Self.get(endpoint, "/health")
+                #expect(down.body.hasPrefix("unhealthy\n") && down.body.contains("problem: short.test: no valid staple"), "\(down.body)")
+                let metrics = try await Self.get(endpoint, "/metrics").body
+                #expect(Self.value(of: "autocert_stapling_failure_streak", in: metrics).map { $0 >= 1 } == true, "\(metrics)")
+                #expect(metrics.contains(#"autocert_stapling_certificates{condition="failing"} 1"#), "\(metrics)")
 
-            responder = try await OpenSSLOCSPResponder(pki: pki, certificates: [leaf], port: responderPort, validityMinutes: nil)
-            try await Poll.until("/health to say 200 again", timeout: .seconds(20), interval: .milliseconds(200)) {
-                try await Self.get(endpoint, "/health").status == 200
+                responder = try await OpenSSLOCSPResponder(pki: pki, certificates: [leaf], port: responderPort, validityMinutes: nil)
+                try await Poll.until("/health to say 200 again", timeout: .seconds(20), interval: .milliseconds(200)) {
+                    try await Self.get(endpoint, "/health").status == 200
+                }
             }
+        } catch {
+            await responder.stop()  // the responder is a process: stopped by PID whatever happened
+            await endpoint.stop()
+            throw error
         }
         await responder.stop()
         await endpoint.stop()
