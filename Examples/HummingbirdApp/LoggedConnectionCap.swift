@@ -1,7 +1,6 @@
 import ExampleSupport
 import HummingbirdCore
 import Logging
-import NIOCore
 
 /// `--max-connections` for Hummingbird: its `AvailableConnectionsChannelHandler` stops
 /// accepting while this says no (new connections wait in the listen backlog) and accepts
@@ -13,8 +12,7 @@ struct LoggedConnectionCap: AvailableConnectionsDelegate {
     let maximum: Int
     let logger: Logger
     private var open = 0
-    private var lastLogged: NIODeadline?
-    private var reachedNotLogged = 0
+    private var warning = ConnectionCapWarning()
 
     init(maximum: Int, logger: Logger) {
         self.maximum = maximum
@@ -23,16 +21,7 @@ struct LoggedConnectionCap: AvailableConnectionsDelegate {
 
     mutating func connectionOpened() {
         open += 1
-        guard open >= maximum else { return }
-        let now = NIODeadline.now()
-        if let lastLogged, now - lastLogged < ConnectionLimitOptions.warningInterval {
-            reachedNotLogged += 1
-            return
-        }
-        lastLogged = now
-        logger.warning("\(ConnectionLimitOptions.capReachedWarning(maximum: maximum, notLogged: reachedNotLogged))",
-                       metadata: ["max-connections": "\(maximum)"])
-        reachedNotLogged = 0
+        if open >= maximum { warning.reached(maximum: maximum, logger: logger) }
     }
 
     mutating func connectionClosed() { open -= 1 }

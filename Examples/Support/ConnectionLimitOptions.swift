@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autocert
+import Logging
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -54,12 +55,31 @@ public struct ConnectionLimitOptions: ParsableArguments {
 
     private static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
 
-    /// The line the servers log, at most every ``warningInterval``, when the cap is reached.
-    public static func capReachedWarning(maximum: Int, notLogged: Int) -> String {
-        let repeats = notLogged == 0 ? "" : " (reached \(notLogged) more times since the last line)"
-        return "connection limit reached: \(maximum) connections open; not accepting until one closes\(repeats); raise --max-connections if this is load, not an attack"
-    }
-
     /// The least time between two "connection limit reached" lines.
     public static let warningInterval = TimeAmount.seconds(10)
+}
+
+/// The warning both servers log when the connection cap is reached: at most one line every
+/// ``ConnectionLimitOptions/warningInterval``, saying how often the cap was reached between
+/// two lines. A value kept and changed by the listener, on its event loop.
+public struct ConnectionCapWarning: Sendable {
+    private var lastLogged: NIODeadline?
+    private var reachedNotLogged = 0
+
+    public init() {}
+
+    /// The cap of `maximum` connections was just reached.
+    public mutating func reached(maximum: Int, logger: Logger) {
+        let now = NIODeadline.now()
+        if let lastLogged, now - lastLogged < ConnectionLimitOptions.warningInterval {
+            reachedNotLogged += 1
+            return
+        }
+        lastLogged = now
+        let repeats = reachedNotLogged == 0 ? "" : " (reached \(reachedNotLogged) more times since the last line)"
+        reachedNotLogged = 0
+        logger.warning(
+            "connection limit reached: \(maximum) connections open; not accepting until one closes\(repeats); raise --max-connections if this is load, not an attack",
+            metadata: ["max-connections": "\(maximum)"])
+    }
 }
