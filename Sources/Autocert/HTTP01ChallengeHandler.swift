@@ -6,7 +6,9 @@ import NIOHTTP1
 /// A plain-HTTP handler that answers http-01 challenges (RFC 8555 §8.3) and redirects
 /// every other request to HTTPS, like Go autocert's `HTTPHandler(nil)`.
 ///
-/// Put it after `configureHTTPServerPipeline()` on the port-80 listener. A GET (or HEAD) for
+/// ``Manager/plainHTTPChannelInitializer(httpsPort:limits:)`` sets up a port-80 connection
+/// with it, NIO's HTTP/1.1 handlers and the ``PlainHTTPLimits`` deadlines; in a pipeline of
+/// your own, put it after `configureHTTPServerPipeline()`. A GET (or HEAD) for
 /// `/.well-known/acme-challenge/TOKEN` is answered with the key authorization as
 /// `text/plain` (404 for an unknown token); other GET and HEAD requests get a 302 to the
 /// same host and path over HTTPS; other methods get 400. Event-loop bound; not `Sendable`.
