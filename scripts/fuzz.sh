@@ -9,7 +9,9 @@
 #   scripts/fuzz.sh list                                           the targets and their limits
 #
 # DURATION is seconds (`600`, `600s`, `30m`, `2h`; default 300) or a number of executions
-# (`runs=10M`, `runs=500k`, `runs=1000000`).
+# (`runs=10M`, `runs=500k`, `runs=1000000`). To run two campaigns of one target at once (one
+# per core; they share the corpus), give each its own FUZZ_RUN_NAME: it names the log
+# (fuzz-corpus/TARGET.last-run.NAME.log) the executions are read from.
 #
 # Fuzz/ is a separate package, so the main build never needs -sanitize=fuzzer; it is built
 # in release with libFuzzer and AddressSanitizer (LeakSanitizer included). The working corpus
@@ -106,7 +108,7 @@ run() {
   seed "$target"
   local artifacts="$work/artifacts/$target"
   mkdir -p "$artifacts"
-  local log="$work/$target.last-run.log"
+  local log="$work/$target.last-run${FUZZ_RUN_NAME:+.$FUZZ_RUN_NAME}.log"
   local started; started="$(date +%s)"
   set +e
   LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
@@ -151,6 +153,6 @@ case "${1:-}" in
   minimize) minimize "${2:?minimize TARGET}" ;;
   totals) totals ;;
   list) printf '%s\n' "${targets[@]}"; echo "max_len=$max_len timeout=${timeout}s rss_limit_mb=$rss_limit_mb" ;;
-  ""|-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
+  ""|-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) run "$@" ;;
 esac
