@@ -9,9 +9,11 @@ import NIOHTTP1
 /// close an idle persistent connection at any time.
 ///
 /// Stands after the HTTP/1.1 server handlers (request and response parts of NIOHTTP1's or
-/// HTTPTypes' kind, told apart by the two closures), which hold a pipelined request back
-/// until the response before it has ended, so a head seen here is the one awaited. One timer
-/// per connection, moved only when a deadline comes nearer. Event-loop bound.
+/// HTTPTypes' kind, told apart by the two closures). Requests in flight are counted, so that
+/// a pipelined request whose head came before the previous response ended (Hummingbird does
+/// not hold those back, NIO's pipelining handler does) is not given a head deadline while it
+/// is being answered. One timer per connection, moved only when a deadline comes nearer.
+/// Event-loop bound.
 package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHandler, RemovableChannelHandler, NIOScheduledCallbackHandler {
     package typealias InboundIn = Request
     package typealias InboundOut = Request
@@ -27,8 +29,11 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
     private let logger: Logger
     /// When the awaited request head must be whole; nil while a request is in progress.
     private var headDeadline: NIODeadline?
-    private var lastActivity = NIODeadline.now()
+    /// When the connection last read or wrote, on its event loop's clock (`EventLoop.now`).
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     private var keepAlive = true
+    /// Requests whose head has come and whose response has not ended.
+    private var requestsInFlight = 0
     private var timer: (callback: NIOScheduledCallback, at: NIODeadline)?
     private var context: ChannelHandlerContext?
 
@@ -47,7 +52,7 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         awaitHead(context: context)
     }
 
@@ -57,9 +62,10 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         if let keepAlive = headKeepAlive(unwrapInboundIn(data)) {
             self.keepAlive = keepAlive
+            requestsInFlight += 1
             headDeadline = nil
             if let idleTimeout { schedule(at: lastActivity + idleTimeout, context: context) }
         }
@@ -67,9 +73,12 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
     }
 
     package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         // Before passing the end on: the pipelining handler may hand the next head over at once.
-        if keepAlive, endsResponse(unwrapOutboundIn(data)) { awaitHead(context: context) }
+        if endsResponse(unwrapOutboundIn(data)) {
+            requestsInFlight = max(0, requestsInFlight - 1)
+            if keepAlive, requestsInFlight == 0 { awaitHead(context: context) }
+        }
         context.write(data, promise: promise)
     }
 
@@ -81,7 +90,7 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
     package func handleScheduledCallback(eventLoop: some EventLoop) {
         timer = nil
         guard let context, context.channel.isActive else { return }
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         if let headDeadline {
             guard headDeadline > now else { return close(context, "no whole request head within \(Self.seconds(requestHeadTimeout)) s") }
             return schedule(at: headDeadline, context: context)
@@ -93,7 +102,7 @@ package final class RequestDeadlineHandler<Request, Response>: ChannelDuplexHand
     }
 
     private func awaitHead(context: ChannelHandlerContext) {
-        let deadline = NIODeadline.now() + requestHeadTimeout
+        let deadline = context.eventLoop.now + requestHeadTimeout
         headDeadline = deadline
         schedule(at: deadline, context: context)
     }

@@ -1,5 +1,8 @@
 @testable import Autocert
 import AutocertTestSupport
+import Logging
+import NIOEmbedded
+import NIOHTTP1
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -103,5 +106,31 @@ struct PlainHTTPLimitsTests {
             #expect(!client.text.contains("HTTP/1.1"), "no answer before the body ends: \(client.text)")
             #expect(harness.logs.text.contains("idle for 0.5 s during a request"), "\(harness.logs.text)")
         }
+    }
+
+    @Test("a pipelined request whose head came before the previous response ended gets no head deadline while it is answered")
+    func pipelinedRequestIsNotTimedOutWhileAnswered() throws {
+        let channel = EmbeddedChannel(handler: RequestDeadlineHandler(
+            limits: PlainHTTPLimits(requestHeadTimeout: .seconds(1), idleTimeout: .seconds(60)), logger: Logger(label: "test")))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        head.headers.add(name: "Host", value: "example.test")
+        // Two requests in one write, as a pipelining client sends them (Hummingbird does not hold the second back).
+        for _ in 0..<2 {
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        let response = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": "0"])
+        try channel.writeOutbound(HTTPServerResponsePart.head(response))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(channel.isActive, "the second request is being answered: no head is awaited")
+        try channel.writeOutbound(HTTPServerResponsePart.head(response))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(900))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(200))
+        #expect(!channel.isActive, "no head within 1 s of the last response's end")
+        _ = try? channel.finish()
     }
 }
