@@ -78,6 +78,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
             automatic: automatic, manualStapling: manualStapling, certificates: certificates, logger: logger)
         let manager = served.manager, stapler = served.stapler
 
+        let connectionCap = limits.connectionCap  // reads the open-file limit
         let router = Router(context: AppRequestContext.self)
         router.get("/") { _, context -> String in
             "hello from autocert-hummingbird over \(tls.name), \(context.httpVersion)\n"
@@ -89,7 +90,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
                 http1: .init(idleTimeout: limits.idle), http2: .init(idleTimeout: limits.idle), requestHeadTimeout: limits.header)),
             configuration: .init(
                 address: .hostname(host, port: httpsPort), serverName: "autocert-hummingbird",
-                availableConnectionsDelegate: LoggedConnectionCap(maximum: limits.connectionCap, logger: logger)),
+                availableConnectionsDelegate: LoggedConnectionCap(maximum: connectionCap, logger: logger)),
             logger: logger)
         if let storage = served.storage?.service { app.addServices(storage) }  // first: the others use it
         if let manager {
@@ -102,7 +103,7 @@ struct HummingbirdAppCommand: AsyncParsableCommand {
         let metrics = try await observability.start(registry: registry, group: app.eventLoopGroup, logger: logger, health: served.health)
         logger.notice("serving", metadata: [
             "https-port": "\(httpsPort)", "backend": "\(tls.name)", "library": "\(tls.libraryVersion)",
-            "max-connections": "\(limits.connectionCap)",
+            "max-connections": "\(connectionCap)",
         ])
         try await app.runService()
         await metrics?.stop()

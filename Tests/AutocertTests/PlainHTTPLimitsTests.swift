@@ -16,7 +16,6 @@ struct PlainHTTPLimitsTests {
     final class Client: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         private let received = NIOLockedValueBox("")
-        let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
 
         var text: String { received.withLockedValue { $0 } }
 
