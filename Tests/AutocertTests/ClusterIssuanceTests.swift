@@ -165,7 +165,12 @@ struct ClusterIssuanceTests {
             func plannedRenewals() -> [Date?] {
                 instances.map { instance in instance.manager.schedule.withLock { $0.renewalInfo["ari.cluster.test"]?.renewAt } }
             }
-            try await Poll.until("every instance to follow the renewal window") { plannedRenewals().allSatisfy { $0 != nil } }
+            // An instance whose check comes while another holds the renewal-information lock
+            // looks again 3 to 7 seconds later on the Manager's clock: let seconds pass.
+            try await Poll.until("every instance to follow the renewal window") {
+                clock.advance(by: 1)
+                return plannedRenewals().allSatisfy { $0 != nil }
+            }
             #expect(ca.renewalInfoRequests == 1, "one request for three instances, not \(ca.renewalInfoRequests)")
             #expect(Set(plannedRenewals()).count == 1, "every instance plans the renewal the asking instance chose: \(plannedRenewals())")
             // Eight check periods of 6 hours; within each, seconds pass as real time would
@@ -186,6 +191,46 @@ struct ClusterIssuanceTests {
             }
             #expect(Set(plannedRenewals()).count == 1)
             #expect(ca.issueCount == 1)
+        }
+    }
+
+    @Test("renewal information: an instance that finds another asking the CA looks again seconds later and follows its stored answer, without asking")
+    func renewalInfoBusyLooksAgain() async throws {
+        let clock = ManualClock(Date())
+        let storage = MemoryStorage()
+        let harness = try Harness(names: ["busy.cluster.test"], storage: storage, clock: clock,
+                                  ca: try FakeCA(now: { clock.now }))
+        defer { harness.stop() }
+        harness.ca.answerRenewalInfo { issued in
+            ACMERenewalInfo(suggestedWindow: .init(start: issued.leaf.notValidAfter.addingTimeInterval(-30 * 86_400),
+                                                   end: issued.leaf.notValidAfter.addingTimeInterval(-29 * 86_400)))
+        }
+        // Another instance is asking the CA about this name now.
+        let other = try #require(try await storage.tryLock(SharedRenewalInfo.lockName(for: "busy.cluster.test"), lease: .seconds(60)))
+        try await Self.running([harness]) {
+            let leaf = try await harness.select(Harness.hello("busy.cluster.test")).certificateChain[0]
+            func state() -> Schedule.RenewalInfo? { harness.manager.schedule.withLock { $0.renewalInfo["busy.cluster.test"] } }
+            try await Poll.until("the instance to find the lock taken and plan a second look") {
+                (state()?.nextCheck ?? .distantPast) > clock.now
+            }
+            let wait = try #require(state()?.nextCheck).timeIntervalSince(clock.now)
+            #expect(SharedRenewalInfo.busyRecheck.contains(wait), "looks again after \(wait) s")
+            #expect(state()?.renewAt == nil, "nothing planned from renewal information yet")
+            #expect(harness.ca.renewalInfoRequests == 0)
+            // The other instance stores its answer and its chosen instant, and lets go.
+            let window = ACMERenewalInfo.Window(start: clock.now.addingTimeInterval(40 * 86_400), end: clock.now.addingTimeInterval(41 * 86_400))
+            let chosen = window.start.addingTimeInterval(12_345)
+            let shared = SharedRenewalInfo(certificate: try ACMECertificateIdentifier.make(certificateDER: leaf),
+                                           windowStart: window.start, windowEnd: window.end,
+                                           renewAt: chosen, nextCheck: clock.now.addingTimeInterval(6 * 3600))
+            try await storage.put(SharedRenewalInfo.storageName(for: "busy.cluster.test"), Array(try JSONEncoder().encode(shared)))
+            try await storage.unlock(other)
+            clock.advance(by: wait)
+            try await Poll.until("the instance to follow the stored answer") { state()?.renewAt != nil }
+            #expect(state()?.renewAt == chosen, "the instant the asking instance chose")
+            #expect(state()?.window == window)
+            #expect(harness.manager.schedule.withLock { $0.plans["busy.cluster.test"]?.due } == chosen)
+            #expect(harness.ca.renewalInfoRequests == 0, "the answer came from storage")
         }
     }
 
