@@ -201,6 +201,7 @@ struct ClusterIssuanceTests {
         let harness = try Harness(names: ["busy.cluster.test"], storage: storage, clock: clock,
                                   ca: try FakeCA(now: { clock.now }))
         defer { harness.stop() }
+        // The CA would answer, so an instance that asked it instead of waiting would be seen.
         harness.ca.answerRenewalInfo { issued in
             ACMERenewalInfo(suggestedWindow: .init(start: issued.leaf.notValidAfter.addingTimeInterval(-30 * 86_400),
                                                    end: issued.leaf.notValidAfter.addingTimeInterval(-29 * 86_400)))
