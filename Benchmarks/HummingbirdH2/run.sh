@@ -4,12 +4,16 @@
 # HTTP2UpgradeChannel), measured from the server's own accounting (/proc/PID/stat
 # utime+stime) around a fixed number of h2load requests. All servers run at once on loopback
 # with the same ECDSA P-256 certificate and one event loop thread, pinned to one core, h2load
-# to the other; rounds are interleaved (each round measures every server once, in turn).
+# to the other; rounds are interleaved (each round measures every server once, in turn, starting
+# one server later than the round before, so that none always runs first).
 #
 # Usage: Benchmarks/HummingbirdH2/run.sh
 # Environment: REQUESTS (per round, default 20000), ROUNDS (default 9), WARMUP (default 2000),
 #   CLIENTS (h2load -c, default 10), STREAMS (h2load -m, default 10), SERVER_CPU (default 0),
-#   CLIENT_CPU (default 1), RESULTS (a file for the table).
+#   CLIENT_CPU (default 1), RESULTS (a file for the table),
+#   EXTRA_SERVERS ("LABEL=PATH ...": other h2-bench-server binaries, e.g. built from an older
+#   commit; each adds autocert-openssl@LABEL and autocert-gnutls@LABEL to the same rounds, and
+#   the ratios of this build to them are printed).
 # Installs what it needs with apt-get when missing: nghttp2-client (h2load), openssl.
 set -euo pipefail
 
@@ -50,10 +54,17 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
   -days 2 -subj /CN=bench.test -addext subjectAltName=DNS:bench.test 2>/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-declare -A port pid
+declare -A port pid binary
+for config in "${configs[@]}"; do binary[$config]="$server"; done
+for extra in ${EXTRA_SERVERS:-}; do
+  for backend in autocert-openssl autocert-gnutls; do
+    configs+=("$backend@${extra%%=*}")
+    binary["$backend@${extra%%=*}"]="${extra#*=}"
+  done
+done
 for config in "${configs[@]}"; do
   port[$config]="$(free_port)"
-  taskset -c "$server_cpu" "$server" "$config" "${port[$config]}" "$work/cert.pem" "$work/key.pem" > "$work/$config.log" 2>&1 &
+  taskset -c "$server_cpu" "${binary[$config]}" "${config%%@*}" "${port[$config]}" "$work/cert.pem" "$work/key.pem" > "$work/$config.log" 2>&1 &
   pid[$config]=$!
   pids+=("${pid[$config]}")
 done
@@ -73,13 +84,15 @@ for config in "${configs[@]}"; do
 done
 
 for round in $(seq 1 "$rounds"); do
-  for config in "${configs[@]}"; do
+  count=${#configs[@]}
+  for step in $(seq 0 $((count - 1))); do
+    config="${configs[$(( (round + step) % count ))]}"
     before="$(cpu_ticks "${pid[$config]}")"
     out="$(load "$config" "$requests")"
     after="$(cpu_ticks "${pid[$config]}")"
     grep -Eq "$requests succeeded, 0 (failed, 0 )?errored" <<<"$out" || { log "round $round failed for $config:"; echo "$out" >&2; exit 1; }
     rps="$(awk '/^finished in/ { print $4 }' <<<"$out")"
-    echo "$config $(( after - before )) $rps" >> "$work/samples"
+    echo "$config $(( after - before )) $rps $round" >> "$work/samples"
   done
   log "round $round of $rounds done"
 done
@@ -95,7 +108,16 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
     rps="$(awk -v c="$config" '$1 == c { print $3 }' "$work/samples" | median)"
     printf "%-18s %22.2f %14.0f\n" "$config" "${cpu[$config]}" "$rps"
   done
-  for config in autocert-openssl autocert-gnutls; do
-    printf "ratio %s / niossl: %.3f (target ≤ 1.1)\n" "$config" "$(awk -v a="${cpu[$config]}" -v b="${cpu[niossl]}" 'BEGIN { print a / b }')"
+  # ratio A B: of the medians, and the median of the per-round ratios (robust to load that
+  # changes between rounds).
+  ratio() {
+    local per_round
+    per_round="$(awk -v a="$1" -v b="$2" '$1 == a { x[$4] = $2 } $1 == b { y[$4] = $2 } END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$work/samples" | median)"
+    printf "ratio %s / %s: %.3f of medians, %.3f per round%s\n" "$1" "$2" \
+      "$(awk -v a="${cpu[$1]}" -v b="${cpu[$2]}" 'BEGIN { print a / b }')" "$per_round" "$3"
+  }
+  for config in autocert-openssl autocert-gnutls; do ratio "$config" niossl " (target ≤ 1.1)"; done
+  for extra in ${EXTRA_SERVERS:-}; do
+    for config in autocert-openssl autocert-gnutls; do ratio "$config" "$config@${extra%%=*}" " (this build / ${extra%%=*})"; done
   done
 } | tee "${RESULTS:-/dev/null}"
