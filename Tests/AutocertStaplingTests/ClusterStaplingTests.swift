@@ -44,9 +44,8 @@ struct ClusterStaplingTests {
         for window in 1...10 {
             fixture.clock.advance(by: 2.5 * day)
             let windowStart = fixture.clock.now
-            try await Poll.until("window \(window): every instance to serve a staple of this window") {
-                fixture.clock.advance(by: 1)
-                return instances.allSatisfy { ($0.manager.info(for: id)?.thisUpdate ?? .distantPast) >= windowStart }
+            try await Poll.until("window \(window): every instance to serve a staple of this window", advancing: fixture.clock, by: 1) {
+                instances.allSatisfy { ($0.manager.info(for: id)?.thisUpdate ?? .distantPast) >= windowStart }
             }
             #expect(transport.requestCount == 1 + window,
                     "window \(window): one fetch, not \(transport.requestCount - window)\n\(Self.logs.messages.suffix(30).joined(separator: "\n"))")
@@ -72,9 +71,8 @@ struct ClusterStaplingTests {
         try await instance.settle()
         #expect(transport.requestCount == 0, "the lock is held: this instance waits for the holder's staple")
         // The lease ends (real time: the storage's clock), then the next look fetches.
-        try await Poll.until("the lease to end and this instance to fetch", timeout: .seconds(20)) {
-            instance.clock.advance(by: 10)
-            return transport.requestCount == 1 && instance.manager.staple(for: id) != nil
+        try await Poll.until("the lease to end and this instance to fetch", timeout: .seconds(20), advancing: instance.clock, by: 10) {
+            transport.requestCount == 1 && instance.manager.staple(for: id) != nil
         }
     }
 }

@@ -167,9 +167,8 @@ struct ClusterIssuanceTests {
             }
             // An instance whose check comes while another holds the renewal-information lock
             // looks again 3 to 7 seconds later on the Manager's clock: let seconds pass.
-            try await Poll.until("every instance to follow the renewal window") {
-                clock.advance(by: 1)
-                return plannedRenewals().allSatisfy { $0 != nil }
+            try await Poll.until("every instance to follow the renewal window", advancing: clock, by: 1) {
+                plannedRenewals().allSatisfy { $0 != nil }
             }
             #expect(ca.renewalInfoRequests == 1, "one request for three instances, not \(ca.renewalInfoRequests)")
             #expect(Set(plannedRenewals()).count == 1, "every instance plans the renewal the asking instance chose: \(plannedRenewals())")
@@ -177,13 +176,11 @@ struct ClusterIssuanceTests {
             // while an instance that found the lock taken looks again.
             for period in 1...8 {
                 clock.advance(by: 6 * 3600)
-                try await Poll.until("period \(period): the CA asked again") {
-                    clock.advance(by: 1)
-                    return ca.renewalInfoRequests >= 1 + period
+                try await Poll.until("period \(period): the CA asked again", advancing: clock, by: 1) {
+                    ca.renewalInfoRequests >= 1 + period
                 }
-                try await Poll.until("period \(period): every instance to have checked") {
-                    clock.advance(by: 1)
-                    return instances.allSatisfy { instance in
+                try await Poll.until("period \(period): every instance to have checked", advancing: clock, by: 1) {
+                    instances.allSatisfy { instance in
                         instance.manager.schedule.withLock { ($0.renewalInfo["ari.cluster.test"]?.nextCheck ?? .distantPast) > clock.now.addingTimeInterval(3600) }
                     }
                 }
